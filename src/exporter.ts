@@ -1,0 +1,19 @@
+import type { ExportResult } from '@opentelemetry/core';
+import type { ExportableEvent } from './events.js';
+
+/** Options the processor passes to one `export` call. */
+export interface ExportOptions {
+  /** Aborted when the export passes its deadline; the exporter cancels its I/O. */
+  signal?: AbortSignal;
+}
+
+/**
+ * An OpenTelemetry-style exporter (SPEC §3). `export` never throws: every
+ * failure reaches `resultCallback`, exactly once, possibly synchronously.
+ * After `shutdown()`, `export` fails at once.
+ */
+export interface EventExporter<T = ExportableEvent> {
+  export(batch: T[], resultCallback: (result: ExportResult) => void, options?: ExportOptions): void;
+  forceFlush?(): Promise<void>;
+  shutdown(): Promise<void>;
+}

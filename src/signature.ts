@@ -1,0 +1,27 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** The prefix of an `X-Hub-Signature-256` header value. */
+export const SIGNATURE_PREFIX = 'sha256=';
+/** The name of the header that carries the signature. */
+export const SIGNATURE_HEADER = 'X-Hub-Signature-256';
+
+const SIGNATURE_FORMAT = /^sha256=[0-9a-f]{64}$/;
+
+/**
+ * Signs a body as GitHub and GO Feature Flag do: `sha256=` followed by the 64
+ * lowercase hex digits of HMAC-SHA256(secret, body). A string body is taken as UTF-8.
+ */
+export function sign(body: string | Uint8Array, secret: string): string {
+  return SIGNATURE_PREFIX + createHmac('sha256', secret).update(body).digest('hex');
+}
+
+/**
+ * True when `header` is exactly the signature of `body` under `secret`.
+ * Compares in constant time; returns false, never throws, on a missing or
+ * malformed header.
+ */
+export function verifySignature(body: string | Uint8Array, secret: string, header: string | undefined): boolean {
+  if (typeof header !== 'string' || !SIGNATURE_FORMAT.test(header)) return false;
+  const expected = Buffer.from(sign(body, secret), 'latin1');
+  return timingSafeEqual(expected, Buffer.from(header, 'latin1'));
+}
