@@ -1,0 +1,15 @@
+export type { FeatureEvent, TrackingEvent, ExportableEvent } from './events.js';
+export { unixSeconds, validateEvent } from './events.js';
+export type { EventExporter, ExportOptions } from './exporter.js';
+export { sign, verifySignature, SIGNATURE_HEADER, SIGNATURE_PREFIX } from './signature.js';
+export { serializeEvent, serializeBatch } from './serialize.js';
+export type { SerializedBatch } from './serialize.js';
+export { createReceiver, payloadProblem, DEFAULT_MAX_BODY_BYTES } from './receiver.js';
+export type { ReceiverOptions, WebhookPayload, BatchInfo } from './receiver.js';
+export { BatchProcessor } from './batch-processor.js';
+export type { BatchProcessorOptions, ProcessorStats, LastExportError } from './batch-processor.js';
+export { WebhookExporter } from './webhook/webhook-exporter.js';
+export type { WebhookExporterOptions } from './webhook/webhook-options.js';
+export { WebhookError } from './webhook/errors.js';
+export { WEBHOOK_ID_HEADER } from './webhook/transport.js';
+export { VERSION } from './version.js';

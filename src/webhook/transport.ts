@@ -1,0 +1,151 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import axios, { type AxiosInstance, type AxiosRequestConfig, type InternalAxiosRequestConfig } from 'axios';
+import { SIGNATURE_HEADER, sign } from '../signature.js';
+import { WebhookError, toWebhookError } from './errors.js';
+
+/** Header carrying the batch id, the same on every attempt of a batch. */
+export const WEBHOOK_ID_HEADER = 'webhook-id';
+/** Reply bytes read and thrown away before the rest is cut off: the reply is not used. */
+const MAX_REPLY_BYTES = 64 * 1024;
+
+export interface TransportOptions {
+  endpointUrl: string;
+  /** Origin of endpointUrl: the only part of it that errors name. */
+  origin: string;
+  secret?: string;
+  headers: Readonly<Record<string, string | string[]>>;
+  /** Total deadline of one attempt, in milliseconds. */
+  timeout: number;
+  userAgent: string;
+}
+
+/** What one attempt got back. */
+export interface TransportResponse {
+  status: number;
+  retryAfter?: string;
+}
+
+interface WebhookRequestConfig extends InternalAxiosRequestConfig {
+  webhookId?: string;
+}
+
+const keepBody = <T>(data: T): T => data;
+
+/** Reads and discards a reply, at most MAX_REPLY_BYTES of it, so the socket can be reused. */
+function discardReply(reply: Readable, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let received = 0;
+    const finish = (error?: Error): void => {
+      reply.off('data', onData).off('end', onEnd).off('error', finish).off('close', onEnd);
+      signal.removeEventListener('abort', onAbort);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onEnd = (): void => finish();
+    const onData = (chunk: Buffer): void => {
+      received += chunk.length;
+      if (received > MAX_REPLY_BYTES) {
+        reply.destroy();
+        finish();
+      }
+    };
+    const onAbort = (): void => {
+      reply.destroy();
+      finish(new Error('aborted'));
+    };
+    if (signal.aborted) return onAbort();
+    reply.on('data', onData).once('end', onEnd).once('error', finish).once('close', onEnd);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * One axios instance with keep-alive agents that POSTs a pre-serialized body.
+ * Request interceptors add the configured headers, Content-Type, User-Agent,
+ * webhook-id and the signature of the exact bytes sent. Redirects are never
+ * followed; every HTTP status resolves, so the caller classifies it.
+ */
+export class WebhookTransport {
+  private readonly client: AxiosInstance;
+  private readonly httpAgent = new http.Agent({ keepAlive: true });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true });
+
+  constructor(private readonly options: TransportOptions) {
+    this.client = axios.create({
+      maxRedirects: 0,
+      validateStatus: () => true,
+      responseType: 'stream',
+      decompress: false,
+      // The Buffer is sent as it is: axios' JSON transforms would rewrite it.
+      transformRequest: [keepBody],
+      transformResponse: [keepBody],
+      maxBodyLength: Infinity,
+      maxContentLength: Infinity,
+      timeout: options.timeout,
+      httpAgent: this.httpAgent,
+      httpsAgent: this.httpsAgent,
+    });
+    const synchronous = { synchronous: true };
+    this.client.interceptors.request.use((config) => this.addHeaders(config), null, synchronous);
+    this.client.interceptors.request.use((config) => this.addSignature(config), null, synchronous);
+  }
+
+  /**
+   * Sends one attempt within `options.timeout` (a total deadline, not axios'
+   * idle timeout) or until `signal` aborts. Rejects with a WebhookError for
+   * anything below HTTP: refused, reset, timed out, aborted.
+   */
+  async post(body: Buffer, webhookId: string, signal?: AbortSignal): Promise<TransportResponse> {
+    const attempt = new AbortController();
+    const onAbort = (): void => attempt.abort();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort();
+    }, this.options.timeout);
+    timer.unref();
+    if (signal?.aborted) attempt.abort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const config = { signal: attempt.signal, webhookId } as AxiosRequestConfig;
+      const response = await this.client.post<Readable>(this.options.endpointUrl, body, config);
+      await discardReply(response.data, attempt.signal);
+      const retryAfter = response.headers['retry-after'];
+      return typeof retryAfter === 'string' ? { status: response.status, retryAfter } : { status: response.status };
+    } catch (error) {
+      if (timedOut) {
+        throw new WebhookError(this.options.origin, `no complete answer within ${this.options.timeout} ms`, {
+          code: 'ETIMEDOUT',
+        });
+      }
+      if (attempt.signal.aborted) throw new WebhookError(this.options.origin, 'request aborted', { code: 'ABORT_ERR' });
+      throw toWebhookError(error, this.options.origin);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Closes the keep-alive sockets. */
+  destroy(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  private addHeaders(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
+    const { headers } = config;
+    headers.set('Content-Type', 'application/json');
+    headers.set('User-Agent', this.options.userAgent);
+    for (const [name, value] of Object.entries(this.options.headers)) headers.set(name, value);
+    const webhookId = (config as WebhookRequestConfig).webhookId;
+    if (webhookId !== undefined) headers.set(WEBHOOK_ID_HEADER, webhookId);
+    return config;
+  }
+
+  private addSignature(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
+    if (this.options.secret) config.headers.set(SIGNATURE_HEADER, sign(config.data as Buffer, this.options.secret));
+    return config;
+  }
+}

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { diag } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ExportableEvent } from '../events.js';
+import type { EventExporter, ExportOptions } from '../exporter.js';
+import { serializeBatch } from '../serialize.js';
+import { VERSION } from '../version.js';
+import { WebhookError } from './errors.js';
+import { RETRY_CAP_MS, isTransientStatus, parseRetryAfter, retryDelay, sleep } from './retry.js';
+import { WebhookTransport } from './transport.js';
+import { resolveWebhookOptions, type ResolvedWebhookOptions, type WebhookExporterOptions } from './webhook-options.js';
+
+/**
+ * Sends each batch as one signed POST of `{"meta":{...},"events":[...]}`, as
+ * GO Feature Flag's webhook exporter does, retrying transient failures within
+ * the call (SPEC §5). `export` never throws; its callback gets a
+ * `WebhookError` carrying `status` and `retryAfterMs` when it fails.
+ */
+export class WebhookExporter implements EventExporter<ExportableEvent> {
+  private readonly options: ResolvedWebhookOptions;
+  private readonly transport: WebhookTransport;
+  /** A batch array keeps its id for every attempt, in-call or at a later flush. */
+  private readonly batchIds = new WeakMap<readonly ExportableEvent[], string>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private isShutdown = false;
+
+  constructor(options: WebhookExporterOptions) {
+    this.options = resolveWebhookOptions(options);
+    this.transport = new WebhookTransport({
+      endpointUrl: this.options.endpointUrl,
+      origin: this.options.origin,
+      secret: this.options.secret,
+      headers: this.options.headers,
+      timeout: this.options.timeout,
+      userAgent: `ff-webhook-exporter/${VERSION}`,
+    });
+  }
+
+  export(batch: ExportableEvent[], resultCallback: (result: ExportResult) => void, options?: ExportOptions): void {
+    if (this.isShutdown) {
+      resultCallback({ code: ExportResultCode.FAILED, error: new Error('WebhookExporter is shut down') });
+      return;
+    }
+    const call = this.send(batch, options?.signal).then(resultCallback, (error: unknown) =>
+      resultCallback({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }),
+    );
+    this.inFlight.add(call);
+    void call.finally(() => this.inFlight.delete(call));
+  }
+
+  /** Resolves once every export already started has ended. */
+  async forceFlush(): Promise<void> {
+    await Promise.all(this.inFlight);
+  }
+
+  /** Lets started exports end, then closes the keep-alive sockets; later exports fail at once. */
+  async shutdown(): Promise<void> {
+    this.isShutdown = true;
+    await this.forceFlush();
+    this.transport.destroy();
+  }
+
+  /** The id a receiver sees in `webhook-id` for this batch. */
+  batchId(batch: readonly ExportableEvent[]): string {
+    let id = this.batchIds.get(batch);
+    if (id === undefined) {
+      id = randomUUID();
+      this.batchIds.set(batch, id);
+    }
+    return id;
+  }
+
+  private async send(batch: ExportableEvent[], signal?: AbortSignal): Promise<ExportResult> {
+    const { body, invalid } = serializeBatch(this.options.meta, batch);
+    if (invalid > 0) diag.warn(`ff-webhook-exporter: left ${invalid} invalid event(s) out of the batch`);
+    const id = this.batchId(batch);
+    const origin = this.options.origin;
+    let lastRetryAfter: number | undefined;
+    for (let attempt = 0; ; attempt++) {
+      let failure: WebhookError;
+      let retryAfterMs: number | undefined;
+      try {
+        const response = await this.transport.post(body, id, signal);
+        if (response.status >= 200 && response.status < 300) return { code: ExportResultCode.SUCCESS };
+        const status = response.status;
+        failure = new WebhookError(origin, `HTTP ${status}`, { status });
+        if (!isTransientStatus(status)) return { code: ExportResultCode.FAILED, error: failure };
+        retryAfterMs = parseRetryAfter(response.retryAfter);
+        lastRetryAfter = retryAfterMs ?? lastRetryAfter;
+      } catch (error) {
+        failure = error as WebhookError;
+        if (signal?.aborted) return { code: ExportResultCode.FAILED, error: failure };
+      }
+      if (attempt >= this.options.maxRetries) {
+        return { code: ExportResultCode.FAILED, error: failure.withRetryAfter(lastRetryAfter) };
+      }
+      if (retryAfterMs !== undefined && retryAfterMs > RETRY_CAP_MS) {
+        return { code: ExportResultCode.FAILED, error: failure.withRetryAfter(retryAfterMs) };
+      }
+      diag.debug(`ff-webhook-exporter: ${failure.message}; retrying (attempt ${attempt + 2})`);
+      if (!(await sleep(retryAfterMs ?? retryDelay(attempt), signal))) {
+        return { code: ExportResultCode.FAILED, error: failure };
+      }
+    }
+  }
+}
