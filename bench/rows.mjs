@@ -1,0 +1,62 @@
+// The rows of the table, each from the samples of one or two scenarios, and the
+// targets of issue 6. Ratios are paired run by run (run r of ours over run r of
+// the anchor, which ran beside it), then their median is taken.
+import { makeRow } from './report.mjs';
+
+/** One value per run of a scenario (undefined where the run failed). */
+const per = (samples, id, pick) => (samples[id] ?? []).map((o) => (o.error || !o.result ? undefined : pick(o.result)));
+
+/** Run-by-run ratio a/b. */
+function paired(a, b) {
+  return a.map((x, i) => (x === undefined || b[i] === undefined ? undefined : x / b[i]));
+}
+
+const eventsPerSecond = (r) => r.events / (r.wallMs / 1000);
+const cpuUsPerEvent = (r) => (r.cpuMs * 1000) / r.events;
+
+export function buildRows(samples, sizes) {
+  const eps = (id) => per(samples, id, eventsPerSecond);
+  const cpu = (id) => per(samples, id, cpuUsPerEvent);
+  const rows = [];
+  const add = (group, id, label, unit, values, target, note) => rows.push(makeRow({ group, id, label, unit, samples: values, target, note }));
+
+  let g = `Throughput: ${sizes.events.toLocaleString('en')} events in batches of 1,000 to a receiver process`;
+  add(g, 'raw.eps', 'Raw limit (stringify + HMAC + http)', 'ev/s', eps('raw'));
+  add(g, 'raw.cpu', 'Raw limit, client CPU', 'µs/ev', cpu('raw'));
+  add(g, 'otel.eps', 'OTel BatchLogRecordProcessor + OTLP/JSON', 'ev/s', eps('otel'));
+  add(g, 'otel.cpu', 'OTel, client CPU', 'µs/ev', cpu('otel'));
+  add(g, 'ours.eps', 'Ours: BatchProcessor + WebhookExporter', 'ev/s', eps('ours'));
+  add(g, 'ours.cpu', 'Ours, client CPU', 'µs/ev', cpu('ours'));
+  add(g, 'ratio.ours_raw_eps', 'Ours / raw, events/s', '×', paired(eps('ours'), eps('raw')), { op: '>=', value: 0.9 });
+  add(g, 'ratio.ours_raw_cpu', 'Ours / raw, CPU per event', '×', paired(cpu('ours'), cpu('raw')), { op: '<=', value: 1.1 });
+  add(g, 'ratio.ours_otel_eps', 'Ours / OTel, events/s', '×', paired(eps('ours'), eps('otel')), { op: '>=', value: 2.3 });
+
+  g = `OpenFeature end to end: ${sizes.ofEvents.toLocaleString('en')} awaited evaluations (InMemoryProvider)`;
+  add(g, 'of_nohook.eps', 'OpenFeature, no hook', 'ev/s', eps('of-nohook'));
+  add(g, 'of_hook.eps', 'OpenFeature + FeatureEventHook → webhook', 'ev/s', eps('of-hook'));
+  add(g, 'of_hook.cpu', 'OpenFeature + hook → webhook, client CPU', 'µs/ev', cpu('of-hook'));
+  add(g, 'ratio.of_hook_nohook', 'With hook / without, evaluations/s', '×', paired(eps('of-hook'), eps('of-nohook')), { op: '>=', value: 0.9 });
+
+  g = 'Hot path (per call, amortized)';
+  add(g, 'add.ns', 'BatchProcessor.add()', 'ns', per(samples, 'hot-add', (r) => r.nsPerAdd), { op: '<=', value: 100 });
+  add(g, 'of_eval_nohook.ns', 'OpenFeature evaluation, no hook', 'ns', per(samples, 'hot-of-nohook', (r) => r.nsPerEvaluation));
+  add(g, 'of_eval_hook.ns', 'OpenFeature evaluation + FeatureEventHook', 'ns', per(samples, 'hot-of-hook', (r) => r.nsPerEvaluation));
+  add(g, 'hook.ns', "FeatureEventHook's own stages, timed directly", 'ns', per(samples, 'hot-hook-stage', (r) => r.nsPerEvaluation), { op: '<=', value: 500 });
+
+  g = `Memory: endpoint down (connection refused)`;
+  const heap = per(samples, 'memory-heap', (r) => r.heapBytesPerEvent);
+  const json = per(samples, 'memory-heap', (r) => r.jsonBytes);
+  add(g, 'heap.bytes', `Heap per buffered event (${sizes.pending.toLocaleString('en')} pending)`, 'B', heap);
+  add(g, 'heap.json_bytes', 'JSON size of one event', 'B', json);
+  add(g, 'ratio.heap_json', 'Heap / JSON size', '×', paired(heap, json), { op: '<=', value: 2 });
+  add(g, 'rss.peak', `Peak RSS, 5 × maxBufferedEvents (${sizes.cap.toLocaleString('en')}) added`, 'MB', per(samples, 'memory-rss', (r) => r.peakRss / 2 ** 20));
+  add(g, 'rss.growth', 'Peak RSS / RSS when the cap was reached', '×', per(samples, 'memory-rss', (r) => r.growthAfterCap), { op: '<=', value: 1.25 },
+    'our threshold for "flat"; the issue gives no number');
+  add(g, 'overflow.exact', 'Burst past the cap drops exactly the excess', 'yes/no', per(samples, 'memory-rss', (r) => (r.exactExcess ? 1 : 0)), { op: '>=', value: 1 });
+
+  g = `Shutdown with a dead endpoint (exportTimeout ${sizes.exportTimeout} ms)`;
+  const limit = { op: '<=', value: sizes.exportTimeout + 100 };
+  add(g, 'shutdown.hanging', 'shutdown(), endpoint accepts and never answers', 'ms', per(samples, 'shutdown-hanging', (r) => r.ms), limit);
+  add(g, 'shutdown.refused', 'shutdown(), refused, after a failed flush', 'ms', per(samples, 'shutdown-refused', (r) => r.ms), limit);
+  return rows;
+}

@@ -1,0 +1,37 @@
+// Ours: BatchProcessor + WebhookExporter (signed), batches of 1,000, same receiver.
+import { config, loadCore, runScenario, startClock, yieldToLoop } from '../child.mjs';
+import { makeEvents } from '../events.mjs';
+
+const { BatchProcessor, WebhookExporter } = await loadCore();
+const exporter = new WebhookExporter({ endpointUrl: config.url, secret: config.secret });
+const processor = new BatchProcessor(exporter, {
+  flushInterval: 60_000,
+  maxEventInMemory: config.batchSize,
+  maxBatchSize: config.batchSize,
+  // The producer runs ahead of the wire; a cap that drops nothing, as the OTel queue.
+  maxBufferedEvents: config.warmup + config.events,
+  exportTimeout: 30_000,
+});
+
+/** Adds like an application would: a chunk per macrotask, so exports interleave. */
+async function send(events) {
+  for (let i = 0; i < events.length; i += config.chunk) {
+    const end = Math.min(i + config.chunk, events.length);
+    for (let j = i; j < end; j++) processor.add(events[j]);
+    await yieldToLoop();
+  }
+  await processor.forceFlush();
+}
+
+runScenario(async () => {
+  const warmup = makeEvents(config.warmup);
+  const events = makeEvents(config.events, config.warmup);
+  await send(warmup);
+  const stop = startClock();
+  await send(events);
+  const clock = stop();
+  const stats = processor.stats();
+  await processor.shutdown();
+  if (stats.delivered !== config.warmup + config.events) throw new Error(`delivered ${stats.delivered} of ${config.warmup + config.events}: ${JSON.stringify(stats)}`);
+  return { ...clock, events: config.events, sent: config.warmup + config.events, stats };
+});
