@@ -104,3 +104,5 @@ export class WebhookExporter implements EventExporter<ExportableEvent> {
     }
   }
 }
+
+export type { WebhookExporterOptions } from './webhook-options.js';
