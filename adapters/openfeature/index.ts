@@ -1,0 +1,7 @@
+export {
+  FeatureEventHook,
+  SDK_DEFAULT_VARIATION,
+  UNDEFINED_TARGETING_KEY,
+  type FeatureEventHookOptions,
+  type FeatureEventSink,
+} from './feature-event-hook.js';

@@ -1,0 +1,94 @@
+import { diag } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { validateEvent, type FeatureEvent } from '../../src/events.js';
+import { WebhookExporter } from '../../src/webhook/webhook-exporter.js';
+import type { WebhookExporterOptions } from '../../src/webhook/webhook-options.js';
+import { isFeatureFlagEvaluation, logRecordToFeatureEvent } from './log-record-to-event.js';
+import type { ReadableLogRecordLike } from './otel-types.js';
+
+export interface WebhookLogRecordExporterOptions extends WebhookExporterOptions {
+  /** `source` of every event; 'SERVER' unless set, as from the OpenFeature hook. */
+  source?: string;
+}
+
+export interface WebhookLogRecordExporterStats {
+  /** Records turned into events and handed to the webhook. */
+  converted: number;
+  /** Records that are not `feature_flag.evaluation` events. */
+  ignored: number;
+  /** `feature_flag.evaluation` records that make no valid event (no flag key, say). */
+  invalid: number;
+}
+
+/**
+ * A `LogRecordExporter` for `@opentelemetry/sdk-logs` that sends the
+ * `feature_flag.evaluation` records it gets to a webhook as `FeatureEvent`s
+ * (SPEC §7), so an OTel `BatchLogRecordProcessor` can use the webhook as its
+ * sink. Each `export` call is one webhook batch; the OTel processor does the
+ * batching.
+ */
+export class WebhookLogRecordExporter {
+  private readonly webhook: WebhookExporter;
+  private readonly source: string;
+  private isShutdown = false;
+  private readonly counts: WebhookLogRecordExporterStats = { converted: 0, ignored: 0, invalid: 0 };
+
+  constructor(options: WebhookLogRecordExporterOptions) {
+    const { source, ...webhookOptions } = options ?? ({} as WebhookLogRecordExporterOptions);
+    if (source !== undefined && typeof source !== 'string') {
+      throw new TypeError('WebhookLogRecordExporter: options.source must be a string');
+    }
+    this.source = source ?? 'SERVER';
+    this.webhook = new WebhookExporter(webhookOptions);
+  }
+
+  export(logs: readonly ReadableLogRecordLike[], resultCallback: (result: ExportResult) => void): void {
+    if (this.isShutdown) {
+      resultCallback({ code: ExportResultCode.FAILED, error: new Error('WebhookLogRecordExporter is shut down') });
+      return;
+    }
+    const events: FeatureEvent[] = [];
+    for (const record of logs) {
+      const event = this.toEvent(record);
+      if (event !== undefined) events.push(event);
+    }
+    if (events.length === 0) {
+      resultCallback({ code: ExportResultCode.SUCCESS });
+      return;
+    }
+    this.counts.converted += events.length;
+    this.webhook.export(events, resultCallback);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.webhook.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    this.isShutdown = true;
+    return this.webhook.shutdown();
+  }
+
+  stats(): WebhookLogRecordExporterStats {
+    return { ...this.counts };
+  }
+
+  /** The record's event, or undefined (counted) when it makes none. Never throws. */
+  private toEvent(record: ReadableLogRecordLike): FeatureEvent | undefined {
+    try {
+      if (!isFeatureFlagEvaluation(record)) {
+        this.counts.ignored++;
+        return undefined;
+      }
+      const event = logRecordToFeatureEvent(record, this.source);
+      // Checked here so that one bad record cannot fail the whole batch.
+      const problem = event === undefined ? 'no feature_flag.key' : validateEvent(event);
+      if (problem === undefined) return event;
+      diag.debug(`WebhookLogRecordExporter: record dropped: ${problem}`);
+    } catch (err) {
+      diag.debug('WebhookLogRecordExporter: unreadable record dropped', err);
+    }
+    this.counts.invalid++;
+    return undefined;
+  }
+}

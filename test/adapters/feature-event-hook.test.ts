@@ -1,0 +1,254 @@
+import assert from 'node:assert/strict';
+import { OpenFeature, type Hook } from '@openfeature/server-sdk';
+import { FeatureEventHook } from '../../adapters/openfeature/index.js';
+import type { FeatureEvent } from '../../src/events.js';
+import { validateEvent } from '../../src/events.js';
+import { FLAGS, MetadataInMemoryProvider, resetOpenFeature } from './support/flags.js';
+
+const SILENT_LOGGER = { error() {}, warn() {}, info() {}, debug() {} };
+
+/** A sink that keeps what it gets. */
+class ArraySink {
+  readonly events: FeatureEvent[] = [];
+  add(event: FeatureEvent): void {
+    this.events.push(event);
+  }
+}
+
+describe('FeatureEventHook (real OpenFeature SDK, InMemoryProvider)', () => {
+  let sink: ArraySink;
+  let before: number;
+
+  beforeEach(async () => {
+    await resetOpenFeature();
+    sink = new ArraySink();
+    OpenFeature.addHooks(new FeatureEventHook(sink));
+    await OpenFeature.setProviderAndWait(new MetadataInMemoryProvider(FLAGS));
+    before = Math.floor(Date.now() / 1000);
+  });
+
+  afterEach(resetOpenFeature);
+
+  /** The single event of the evaluations so far, with its time checked and removed. */
+  function onlyEvent(): Omit<FeatureEvent, 'creationDate'> {
+    assert.equal(sink.events.length, 1, 'exactly one event per evaluation');
+    const { creationDate, ...rest } = sink.events[0]!;
+    assert.ok(Number.isInteger(creationDate), 'creationDate is whole seconds');
+    assert.ok(creationDate >= before && creationDate <= Math.floor(Date.now() / 1000), `creationDate ${creationDate} is now`);
+    assert.equal(validateEvent(sink.events[0]), undefined);
+    return rest;
+  }
+
+  it('records an evaluation for a user', async () => {
+    const value = await OpenFeature.getClient().getBooleanValue('new-checkout', false, { targetingKey: 'user-1', email: 'a@b.c' });
+    assert.equal(value, true);
+    assert.deepEqual(onlyEvent(), {
+      kind: 'feature',
+      contextKind: 'user',
+      userKey: 'user-1',
+      key: 'new-checkout',
+      variation: 'on',
+      value: true,
+      default: false,
+      version: '7',
+      source: 'SERVER',
+      metadata: { provider: 'in-memory', reason: 'STATIC' },
+    });
+  });
+
+  it('records an object value as the caller got it', async () => {
+    const value = await OpenFeature.getClient().getObjectValue('limits', {}, { targetingKey: 'user-2' });
+    assert.deepEqual(onlyEvent(), {
+      kind: 'feature',
+      contextKind: 'user',
+      userKey: 'user-2',
+      key: 'limits',
+      variation: 'small',
+      value: { max: 5, tiers: ['a', 'b'] },
+      default: false,
+      version: '7',
+      source: 'SERVER',
+      metadata: { provider: 'in-memory', reason: 'STATIC' },
+    });
+    assert.equal(sink.events[0]!.value, value);
+  });
+
+  it('marks a context with anonymous: true as anonymousUser and keeps its key', async () => {
+    await OpenFeature.getClient().getStringValue('banner-color', 'grey', { targetingKey: 'visitor-9', anonymous: true });
+    const event = onlyEvent();
+    assert.equal(event.contextKind, 'anonymousUser');
+    assert.equal(event.userKey, 'visitor-9');
+    assert.equal(event.variation, 'blue');
+    assert.equal(event.value, '#0000ff');
+    assert.equal(event.default, false);
+  });
+
+  it("uses 'undefined-targetingKey' and anonymousUser when there is no targeting key", async () => {
+    await OpenFeature.getClient().getStringValue('banner-color', 'grey', { country: 'NL' });
+    const event = onlyEvent();
+    assert.equal(event.contextKind, 'anonymousUser');
+    assert.equal(event.userKey, 'undefined-targetingKey');
+    assert.equal(event.variation, 'blue');
+  });
+
+  it("records a missing flag as default: true with variation 'SdkDefault'", async () => {
+    const details = await OpenFeature.getClient().getBooleanDetails('no-such-flag', false, { targetingKey: 'user-1' });
+    assert.equal(details.errorCode, 'FLAG_NOT_FOUND');
+    assert.deepEqual(onlyEvent(), {
+      kind: 'feature',
+      contextKind: 'user',
+      userKey: 'user-1',
+      key: 'no-such-flag',
+      variation: 'SdkDefault',
+      value: false,
+      default: true,
+      source: 'SERVER',
+      metadata: { provider: 'in-memory', reason: 'ERROR' },
+    });
+  });
+
+  it('records a type mismatch as default: true with the caller’s default value', async () => {
+    const details = await OpenFeature.getClient().getNumberDetails('banner-color', 42, { targetingKey: 'user-1' });
+    assert.equal(details.errorCode, 'TYPE_MISMATCH');
+    const event = onlyEvent();
+    assert.equal(event.default, true);
+    assert.equal(event.variation, 'SdkDefault');
+    assert.equal(event.value, 42);
+    assert.deepEqual(event.metadata, { provider: 'in-memory', reason: 'ERROR' });
+  });
+
+  it('records a disabled flag as default: true with reason DISABLED', async () => {
+    const details = await OpenFeature.getClient().getBooleanDetails('old-feature', false, { targetingKey: 'user-1' });
+    assert.equal(details.reason, 'DISABLED');
+    assert.equal(details.errorCode, undefined);
+    const event = onlyEvent();
+    assert.equal(event.default, true);
+    assert.equal(event.variation, 'SdkDefault');
+    assert.equal(event.value, false);
+    assert.equal(event.version, '7');
+    assert.deepEqual(event.metadata, { provider: 'in-memory', reason: 'DISABLED' });
+  });
+
+  for (const stage of ['before', 'after', 'error'] as const) {
+    it(`still records exactly one event when another hook throws in '${stage}'`, async () => {
+      const thrower: Hook = {
+        [stage]: () => {
+          throw new Error(`${stage} hook failed`);
+        },
+      };
+      // 'error' only runs on a failed evaluation, so evaluate a missing flag there.
+      const flag = stage === 'error' ? 'no-such-flag' : 'new-checkout';
+      // The SDK logs a throwing hook; keep test output clean.
+      const client = OpenFeature.getClient().setLogger(SILENT_LOGGER);
+      await client.getBooleanValue(flag, false, { targetingKey: 'user-1' }, { hooks: [thrower] });
+      const event = onlyEvent();
+      assert.equal(event.key, flag);
+      assert.equal(event.default, true, 'the failure reached the caller as its default');
+      assert.equal(event.variation, 'SdkDefault');
+      assert.equal(event.value, false);
+    });
+  }
+
+  it('records one event per evaluation across many evaluations', async () => {
+    const client = OpenFeature.getClient();
+    for (let i = 0; i < 50; i++) await client.getBooleanValue('new-checkout', false, { targetingKey: `u${i}` });
+    assert.equal(sink.events.length, 50);
+    assert.deepEqual(
+      sink.events.map((e) => e.userKey),
+      Array.from({ length: 50 }, (_, i) => `u${i}`),
+    );
+  });
+});
+
+describe('FeatureEventHook options and safety', () => {
+  beforeEach(resetOpenFeature);
+  afterEach(resetOpenFeature);
+
+  it('puts the metadata option first, then provider and reason, and uses the source option', async () => {
+    const sink = new ArraySink();
+    const metadata: Record<string, unknown> = { env: 'prod', provider: 'overridden', region: 'eu' };
+    OpenFeature.addHooks(new FeatureEventHook(sink, { source: 'PROXY', metadata }));
+    await OpenFeature.setProviderAndWait(new MetadataInMemoryProvider(FLAGS));
+    metadata.env = 'changed later'; // the hook keeps its own copy
+    await OpenFeature.getClient().getBooleanValue('new-checkout', false, { targetingKey: 'user-1' });
+    assert.equal(sink.events.length, 1);
+    const event = sink.events[0]!;
+    assert.equal(event.source, 'PROXY');
+    assert.deepEqual(Object.keys(event.metadata!), ['env', 'provider', 'region', 'reason']);
+    assert.deepEqual(event.metadata, { env: 'prod', provider: 'in-memory', region: 'eu', reason: 'STATIC' });
+  });
+
+  it('gives each event its own metadata object', async () => {
+    const sink = new ArraySink();
+    OpenFeature.addHooks(new FeatureEventHook(sink, { metadata: { env: 'prod' } }));
+    await OpenFeature.setProviderAndWait(new MetadataInMemoryProvider(FLAGS));
+    const client = OpenFeature.getClient();
+    await client.getBooleanValue('new-checkout', false, { targetingKey: 'a' });
+    await client.getBooleanValue('no-such-flag', false, { targetingKey: 'b' });
+    assert.notEqual(sink.events[0]!.metadata, sink.events[1]!.metadata);
+    assert.equal(sink.events[0]!.metadata!.reason, 'STATIC');
+    assert.equal(sink.events[1]!.metadata!.reason, 'ERROR');
+  });
+
+  it('leaves version out when the provider sends no flag metadata', async () => {
+    const { InMemoryProvider } = await import('@openfeature/server-sdk');
+    const sink = new ArraySink();
+    OpenFeature.addHooks(new FeatureEventHook(sink));
+    await OpenFeature.setProviderAndWait(new InMemoryProvider(FLAGS));
+    await OpenFeature.getClient().getBooleanValue('new-checkout', false, { targetingKey: 'u' });
+    assert.equal(sink.events.length, 1);
+    assert.equal('version' in sink.events[0]!, false);
+  });
+
+  it('returns nothing from finally (nothing for the SDK to await)', () => {
+    const hook = new FeatureEventHook(new ArraySink());
+    const result: unknown = hook.finally(
+      {
+        flagKey: 'f',
+        defaultValue: false,
+        flagValueType: 'boolean',
+        context: { targetingKey: 'u' },
+        clientMetadata: { providerMetadata: { name: 'p' } },
+        providerMetadata: { name: 'p' },
+        logger: console,
+        hookData: new Map(),
+      } as unknown as Parameters<FeatureEventHook['finally']>[0],
+      { flagKey: 'f', value: true, variant: 'on', flagMetadata: {} },
+    );
+    assert.equal(result, undefined);
+  });
+
+  it('never throws into the evaluation when the sink throws', async () => {
+    let calls = 0;
+    const sink = {
+      add(): void {
+        calls++;
+        throw new Error('sink is broken');
+      },
+    };
+    OpenFeature.addHooks(new FeatureEventHook(sink));
+    await OpenFeature.setProviderAndWait(new MetadataInMemoryProvider(FLAGS));
+    const details = await OpenFeature.getClient().getBooleanDetails('new-checkout', false, { targetingKey: 'u' });
+    assert.equal(calls, 1);
+    assert.equal(details.value, true);
+    assert.equal(details.errorCode, undefined);
+  });
+
+  it('never throws on a malformed hook context', () => {
+    const sink = new ArraySink();
+    const hook = new FeatureEventHook(sink);
+    assert.doesNotThrow(() =>
+      hook.finally({} as unknown as Parameters<FeatureEventHook['finally']>[0], {} as unknown as Parameters<FeatureEventHook['finally']>[1]),
+    );
+    assert.equal(sink.events.length, 0);
+  });
+
+  it('rejects a sink without add, and options of the wrong type', () => {
+    assert.throws(() => new FeatureEventHook({} as unknown as ArraySink), { name: 'TypeError', message: /add\(event\)/ });
+    assert.throws(() => new FeatureEventHook(new ArraySink(), { source: 1 as unknown as string }), { name: 'TypeError', message: /source/ });
+    assert.throws(() => new FeatureEventHook(new ArraySink(), { metadata: 'x' as unknown as Record<string, unknown> }), {
+      name: 'TypeError',
+      message: /metadata/,
+    });
+  });
+});
