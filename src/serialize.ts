@@ -9,6 +9,52 @@ import type { ExportableEvent, FeatureEvent, TrackingEvent } from './events.js';
 
 type ToJSON = { toJSON(): unknown };
 
+/**
+ * Flag keys, variants, versions and metadata values repeat across events, so
+ * their JSON forms are kept: a Map lookup costs a fraction of JSON.stringify.
+ */
+const quoted = new Map<string, string>();
+const QUOTED_LIMIT = 4096;
+const QUOTED_MAX_LENGTH = 256;
+
+/** JSON string literal of a string that is likely to repeat. */
+function quoteRepeated(value: string): string {
+  let json = quoted.get(value);
+  if (json === undefined) {
+    json = JSON.stringify(value);
+    if (value.length <= QUOTED_MAX_LENGTH) {
+      if (quoted.size >= QUOTED_LIMIT) quoted.clear();
+      quoted.set(value, json);
+    }
+  }
+  return json;
+}
+
+/**
+ * JSON of frozen objects whose values are all primitives: they cannot change,
+ * so an adapter that reuses one (the OpenFeature hook does for `metadata`)
+ * has it serialized once.
+ */
+const frozenJson = new WeakMap<object, string>();
+
+function isFlatAndFrozen(value: Record<string, unknown>): boolean {
+  if (!Object.isFrozen(value)) return false;
+  for (const key in value) {
+    const item = value[key];
+    if (typeof item === 'object' && item !== null) return false;
+  }
+  return true;
+}
+
+/** Canonical JSON of a map, from the cache when it is frozen and flat. */
+function writeMap(value: Record<string, unknown>): string | undefined {
+  const cached = frozenJson.get(value);
+  if (cached !== undefined) return cached;
+  const json = writeObject(value, [value]);
+  if (json !== undefined && isFlatAndFrozen(value)) frozenJson.set(value, json);
+  return json;
+}
+
 function hasToJSON(value: object): value is ToJSON {
   return typeof (value as Partial<ToJSON>).toJSON === 'function';
 }
@@ -23,14 +69,30 @@ function writeArray(value: readonly unknown[], stack: object[]): string | undefi
   return out + ']';
 }
 
+/** Sorts in place; maps here are small, where insertion sort beats Array#sort. */
+function sortKeys(keys: string[]): string[] {
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
+}
+
 function writeObject(value: Record<string, unknown>, stack: object[]): string | undefined {
-  const keys = Object.keys(value).sort();
+  const keys = Object.keys(value);
+  if (keys.length > 32) keys.sort();
+  else sortKeys(keys);
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     const item = writeValue(value[key], stack);
     if (item === undefined) return undefined;
-    out += (i === 0 ? '' : ',') + JSON.stringify(key) + ':' + item;
+    out += (i === 0 ? '' : ',') + quoteRepeated(key) + ':' + item;
   }
   return out + '}';
 }
@@ -39,7 +101,7 @@ function writeObject(value: Record<string, unknown>, stack: object[]): string | 
 export function writeValue(value: unknown, stack: object[] = []): string | undefined {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return quoteRepeated(value);
     case 'number':
       return Number.isFinite(value) ? String(value) : undefined;
     case 'boolean':
@@ -71,7 +133,7 @@ function writeFeature(event: FeatureEvent): string | undefined {
   const { userKey, key, variation, creationDate } = event;
   if (typeof userKey !== 'string' || typeof key !== 'string' || typeof variation !== 'string') return undefined;
   if (!isInteger(creationDate) || typeof event.default !== 'boolean') return undefined;
-  const value = writeValue(event.value);
+  const value = typeof event.value === 'boolean' ? (event.value ? 'true' : 'false') : writeValue(event.value);
   if (value === undefined) return undefined;
   const version = event.version ?? '';
   const source = event.source ?? '';
@@ -79,21 +141,21 @@ function writeFeature(event: FeatureEvent): string | undefined {
   if (typeof version !== 'string' || typeof source !== 'string') return undefined;
   if (contextKind !== undefined && typeof contextKind !== 'string') return undefined;
   let out = '{"kind":"feature"';
-  if (contextKind) out += ',"contextKind":' + JSON.stringify(contextKind);
+  if (contextKind) out += ',"contextKind":' + quoteRepeated(contextKind);
   out +=
     ',"userKey":' + JSON.stringify(userKey) +
     ',"creationDate":' + creationDate +
-    ',"key":' + JSON.stringify(key) +
-    ',"variation":' + JSON.stringify(variation) +
+    ',"key":' + quoteRepeated(key) +
+    ',"variation":' + quoteRepeated(variation) +
     ',"value":' + value +
     ',"default":' + (event.default ? 'true' : 'false') +
-    ',"version":' + JSON.stringify(version) +
-    ',"source":' + JSON.stringify(source);
+    ',"version":' + quoteRepeated(version) +
+    ',"source":' + quoteRepeated(source);
   const metadata = event.metadata;
   if (metadata !== undefined) {
     if (!isRecord(metadata)) return undefined;
     if (hasEntries(metadata)) {
-      const json = writeObject(metadata, [metadata]);
+      const json = writeMap(metadata);
       if (json === undefined) return undefined;
       out += ',"metadata":' + json;
     }
@@ -114,12 +176,12 @@ function writeTracking(event: TrackingEvent): string | undefined {
   const details = writeObject(trackingEventDetails, [trackingEventDetails]);
   if (context === undefined || details === undefined) return undefined;
   let out = '{"kind":"tracking"';
-  if (contextKind) out += ',"contextKind":' + JSON.stringify(contextKind);
+  if (contextKind) out += ',"contextKind":' + quoteRepeated(contextKind);
   return (
     out +
     ',"userKey":' + JSON.stringify(userKey) +
     ',"creationDate":' + creationDate +
-    ',"key":' + JSON.stringify(key) +
+    ',"key":' + quoteRepeated(key) +
     ',"evaluationContext":' + context +
     ',"trackingEventDetails":' + details +
     '}'
@@ -144,14 +206,12 @@ export interface SerializedBatch {
 
 /** `{"meta":{...},"events":[...]}` as UTF-8 bytes, the one buffer that is signed and sent. */
 export function serializeBatch(meta: Readonly<Record<string, string>>, events: readonly ExportableEvent[]): SerializedBatch {
-  let out = '{"meta":' + writeObject(meta, []) + ',"events":[';
-  let eventCount = 0;
+  const parts: string[] = [];
   for (let i = 0; i < events.length; i++) {
     const json = serializeEvent(events[i]!);
-    if (json === undefined) continue;
-    out += eventCount === 0 ? json : ',' + json;
-    eventCount++;
+    if (json !== undefined) parts.push(json);
   }
-  const invalid = events.length - eventCount;
-  return { body: Buffer.from(out + ']}', 'utf8'), eventCount, invalid };
+  // join() yields one flat string: cheaper to encode than a long chain of concatenations.
+  const json = '{"meta":' + writeObject(meta, []) + ',"events":[' + parts.join(',') + ']}';
+  return { body: Buffer.from(json, 'utf8'), eventCount: parts.length, invalid: events.length - parts.length };
 }
