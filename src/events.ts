@@ -80,6 +80,18 @@ export function jsonProblem(value: unknown, path: string, seen: unknown[] = []):
   }
 }
 
+/** Frozen maps of primitives already found valid: they cannot change, so they are checked once. */
+const validFrozenMaps = new WeakSet<object>();
+
+function mapProblem(value: Record<string, unknown>, path: string): string | undefined {
+  if (validFrozenMaps.has(value)) return undefined;
+  const problem = jsonProblem(value, path);
+  if (problem === undefined && Object.isFrozen(value) && Object.values(value).every((v) => typeof v !== 'object' || v === null)) {
+    validFrozenMaps.add(value);
+  }
+  return problem;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -109,7 +121,7 @@ export function validateEvent(event: unknown): string | undefined {
     const problem = optionalString(event, 'version') ?? optionalString(event, 'source');
     if (problem !== undefined) return problem;
     if (event.metadata !== undefined && !isPlainObject(event.metadata)) return 'metadata must be an object';
-    return jsonProblem(event.value, 'value') ?? (event.metadata === undefined ? undefined : jsonProblem(event.metadata, 'metadata'));
+    return jsonProblem(event.value, 'value') ?? (event.metadata === undefined ? undefined : mapProblem(event.metadata, 'metadata'));
   }
   if (!isPlainObject(event.evaluationContext)) return 'evaluationContext must be an object';
   if (!isPlainObject(event.trackingEventDetails)) return 'trackingEventDetails must be an object';
