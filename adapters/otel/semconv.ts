@@ -25,5 +25,8 @@ export const ATTR_ERROR_TYPE = 'error.type';
 export const FEATURE_FLAG_RESULT_REASON_VALUE_ERROR = 'error';
 /** `feature_flag.result.reason` of a disabled flag. */
 export const FEATURE_FLAG_RESULT_REASON_VALUE_DISABLED = 'disabled';
-/** `error.type` when the kind of failure is not known (OpenFeature's `GENERAL`). */
+/**
+ * `error.type` when the kind of failure is not known: not a semantic-convention
+ * value but OpenFeature's `ErrorCode.GENERAL`, lower-cased as its `EventHook` writes it.
+ */
 export const ERROR_TYPE_VALUE_GENERAL = 'general';

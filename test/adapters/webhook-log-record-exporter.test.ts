@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
+import { WebhookLogRecordExporter, type ReadableLogRecordLike } from '../../adapters/otel/index.js';
+import { startReceiver, type TestReceiver } from './support/receiver.js';
+
+const SECRET = 'otel-secret';
+const T = 1_700_000_000;
+
+function evaluation(key: string, extra: Record<string, unknown> = {}): ReadableLogRecordLike {
+  return {
+    hrTime: [T, 0],
+    eventName: 'feature_flag.evaluation',
+    attributes: { 'feature_flag.key': key, 'feature_flag.result.variant': 'on', 'feature_flag.result.value': true, 'feature_flag.context.id': 'u', ...extra },
+  };
+}
+
+/** `export` as a promise; also checks the callback came exactly once. */
+function exportRecords(exporter: WebhookLogRecordExporter, logs: ReadableLogRecordLike[]): Promise<ExportResult> {
+  return new Promise((resolve, reject) => {
+    let calls = 0;
+    exporter.export(logs, (result) => {
+      if (++calls > 1) reject(new Error('callback called twice'));
+      else resolve(result);
+    });
+  });
+}
+
+describe('WebhookLogRecordExporter', () => {
+  let receiver: TestReceiver;
+  let exporter: WebhookLogRecordExporter;
+
+  beforeEach(async () => {
+    receiver = await startReceiver(SECRET);
+    exporter = new WebhookLogRecordExporter({ endpointUrl: receiver.url, secret: SECRET, meta: { hostname: 'h1' } });
+  });
+
+  afterEach(async () => {
+    await exporter.shutdown();
+    await receiver.close();
+  });
+
+  it('is a LogRecordExporter of @opentelemetry/sdk-logs', () => {
+    const asOtel: LogRecordExporter = exporter;
+    assert.equal(typeof asOtel.forceFlush, 'function');
+  });
+
+  it('sends the evaluation records of one export as one signed batch and skips the rest', async () => {
+    const result = await exportRecords(exporter, [
+      evaluation('a'),
+      { hrTime: [T, 0], eventName: 'exception', attributes: { 'exception.message': 'boom' } },
+      { hrTime: [T, 0], attributes: { 'event.name': 'feature_flag.evaluation', 'feature_flag.key': 'b' } },
+      { hrTime: [T, 0], attributes: {}, eventName: undefined },
+    ]);
+    assert.deepEqual(result, { code: ExportResultCode.SUCCESS });
+    assert.equal(receiver.deliveries.length, 1);
+    assert.deepEqual(receiver.deliveries[0]!.payload, {
+      meta: { hostname: 'h1' },
+      events: [
+        { kind: 'feature', contextKind: 'user', userKey: 'u', creationDate: T, key: 'a', variation: 'on', value: true, default: false, version: '', source: 'SERVER' },
+        { kind: 'feature', contextKind: 'anonymousUser', userKey: 'undefined-targetingKey', creationDate: T, key: 'b', variation: 'SdkDefault', value: null, default: false, version: '', source: 'SERVER' },
+      ],
+    });
+    assert.deepEqual(exporter.stats(), { converted: 2, ignored: 2, invalid: 0 });
+  });
+
+  it('uses the source option', async () => {
+    const proxy = new WebhookLogRecordExporter({ endpointUrl: receiver.url, secret: SECRET, source: 'PROXY' });
+    await exportRecords(proxy, [evaluation('a')]);
+    await proxy.shutdown();
+    assert.equal((receiver.events()[0] as { source: string }).source, 'PROXY');
+  });
+
+  it('succeeds without a request when no record is an evaluation', async () => {
+    const result = await exportRecords(exporter, [{ hrTime: [T, 0], eventName: 'http.request', attributes: {} }]);
+    assert.deepEqual(result, { code: ExportResultCode.SUCCESS });
+    assert.deepEqual(await exportRecords(exporter, []), { code: ExportResultCode.SUCCESS });
+    assert.equal(receiver.deliveries.length, 0);
+    assert.deepEqual(exporter.stats(), { converted: 0, ignored: 1, invalid: 0 });
+  });
+
+  it('never throws on malformed records: it drops them alone and counts them', async () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const malformed = [
+      null,
+      undefined,
+      { hrTime: [T, 0] },
+      { hrTime: 'soon', eventName: 'feature_flag.evaluation', attributes: { 'feature_flag.key': 'no-time' } },
+      evaluation(''),
+      { hrTime: [T, 0], eventName: 'feature_flag.evaluation', attributes: { 'feature_flag.key': 'k', 'feature_flag.result.value': 10n } },
+      { hrTime: [T, 0], eventName: 'feature_flag.evaluation', attributes: { 'feature_flag.key': 'k', 'feature_flag.result.value': cyclic } },
+      { hrTime: [T, 0], eventName: 'feature_flag.evaluation', get attributes(): never {
+        throw new Error('unreadable');
+      } },
+    ] as unknown as ReadableLogRecordLike[];
+    let result: Promise<ExportResult> | undefined;
+    assert.doesNotThrow(() => {
+      result = exportRecords(exporter, [...malformed, evaluation('good')]);
+    });
+    assert.deepEqual(await result, { code: ExportResultCode.SUCCESS });
+    // The record without a time still makes an event, timed now.
+    assert.deepEqual(
+      receiver.events().map((e) => (e as { key: string }).key),
+      ['no-time', 'good'],
+    );
+    assert.deepEqual(exporter.stats(), { converted: 2, ignored: 0, invalid: 7 });
+  });
+
+  it('reports a failing endpoint through the callback, with its status', async () => {
+    const server = createServer((_req, res) => res.writeHead(400).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const failing = new WebhookLogRecordExporter({ endpointUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, maxRetries: 0 });
+    try {
+      const result = await exportRecords(failing, [evaluation('a')]);
+      assert.equal(result.code, ExportResultCode.FAILED);
+      assert.equal((result.error as { status?: number }).status, 400);
+    } finally {
+      await failing.shutdown();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('fails at once after shutdown', async () => {
+    await exporter.shutdown();
+    const results: ExportResult[] = [];
+    exporter.export([evaluation('a')], (r) => results.push(r));
+    assert.equal(results.length, 1, 'synchronously');
+    assert.equal(results[0]!.code, ExportResultCode.FAILED);
+    assert.equal(receiver.deliveries.length, 0);
+  });
+
+  it('checks its options as WebhookExporter does', () => {
+    assert.throws(() => new WebhookLogRecordExporter({ endpointUrl: 'ftp://x' }), { name: 'TypeError', message: /endpointUrl/ });
+    assert.throws(() => new WebhookLogRecordExporter({ endpointUrl: receiver.url, source: 3 as unknown as string }), {
+      name: 'TypeError',
+      message: /source/,
+    });
+  });
+});
