@@ -46,9 +46,9 @@ Options:
                              default: 2)
   -h, --help                 show this help
 
-Reading pauses while a full batch waits for the endpoint, so memory stays
-bounded and no event is dropped for space. If the endpoint still fails after
-its retries, reading stops at that line and the command reports it.
+Reading pauses while a second full batch waits behind the one being sent,
+so memory stays bounded and no event is dropped for space. If a flush still
+fails after its retries, reading stops at that line and the command says so.
 Progress is shown on stderr when stderr is a terminal.
 
 Exit status: 0 when every line was a valid event and every event was
@@ -159,10 +159,11 @@ export async function send(argv: string[], io: CliIo): Promise<number> {
       }
       processor.add(event as ExportableEvent);
       totals.events++;
-      // Backpressure: the processor flushes by itself at maxEventInMemory; a second
-      // full batch waiting means the endpoint is behind, so wait for it rather than
-      // let the buffer fill and drop the oldest events.
-      if (processor.stats().pending >= maxEventInMemory) {
+      // Backpressure: the processor sends a batch by itself at maxEventInMemory; once a
+      // second full batch waits behind it, the endpoint is slower than the input, so
+      // wait for it rather than let the buffer fill and drop the oldest events.
+      const { pending, inFlight } = processor.stats();
+      if (pending + inFlight >= 2 * maxEventInMemory) {
         await processor.forceFlush();
         if (processor.stats().pending > 0) {
           stoppedAt = line.number; // the flush failed even after its retries

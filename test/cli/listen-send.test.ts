@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureBuilt, featureEvent, ListenProcess, ndjson, runCli } from './helpers.js';
+
+describe('ff-webhook listen + send (built bin)', function () {
+  this.timeout(20_000);
+  let dir: string;
+  let listen: ListenProcess | undefined;
+
+  before(async function () {
+    this.timeout(180_000);
+    await ensureBuilt();
+  });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ff-webhook-cli-'));
+  });
+  afterEach(async () => {
+    await listen?.stop('SIGKILL');
+    listen = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('round trip with a secret: every event lands in the --out file, send exits 0, listen closes cleanly', async () => {
+    const out = join(dir, 'out.ndjson');
+    listen = await ListenProcess.start(['--secret', 'dev-secret', '--out', out]);
+    const events = Array.from({ length: 250 }, (_, i) => featureEvent(i));
+
+    const sent = await runCli(['send', '--endpoint', listen.url, '--secret', 'dev-secret', '--max-event-in-memory', '100'], { input: ndjson(events) });
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.match(sent.stdout, /read 250 lines: 250 events, 0 bad, 0 blank/);
+    assert.match(sent.stdout, /delivered 250 of 250 events in 3 batches/);
+    assert.equal(sent.stderr, '');
+
+    const stopped = await listen.stop('SIGTERM');
+    assert.equal(stopped.code, 0, stopped.stderr);
+    const batchLines = listen.lines.filter((line) => line.startsWith('batch '));
+    assert.equal(batchLines.length, 3);
+    for (const line of batchLines) assert.match(line, /^batch id=[0-9a-f-]{36} events=\d+ signature=valid$/);
+    assert.deepEqual(batchLines.map((line) => Number(/events=(\d+)/.exec(line)?.[1])), [100, 100, 50]);
+    assert.match(listen.lines.at(-1) ?? '', /^closed: 3 batches, 250 events received, 0 requests rejected$/);
+
+    const written = readFileSync(out, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(written.map((event) => event.userKey), events.map((event) => event.userKey));
+    assert.deepEqual(written[0], { ...events[0], version: '', source: '' }); // as serialized on the wire (SPEC §2)
+    assert.ok(!stopped.stdout.includes('dev-secret') && !sent.stdout.includes('dev-secret'), 'the secret is never printed');
+  });
+
+  it('appends to an existing --out file', async () => {
+    const out = join(dir, 'out.ndjson');
+    writeFileSync(out, '{"kept":true}\n');
+    listen = await ListenProcess.start(['--out', out]);
+    const sent = await runCli(['send', '--endpoint', listen.url], { input: ndjson([featureEvent(1)]) });
+    assert.equal(sent.code, 0, sent.stderr);
+    await listen.waitForLine(/^batch /);
+    assert.match(listen.lines.find((line) => line.startsWith('batch ')) ?? '', /events=1 signature=unchecked$/);
+    assert.equal((await listen.stop()).code, 0);
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    assert.equal(lines.length, 2);
+    assert.equal(lines[0], '{"kept":true}');
+  });
+
+  it('rejects a wrong signature with 401, logs it as invalid, saves nothing; send exits 1 and says why', async () => {
+    const out = join(dir, 'out.ndjson');
+    listen = await ListenProcess.start(['--secret', 'right', '--out', out]);
+    const sent = await runCli(['send', '--endpoint', listen.url, '--secret', 'wrong'], { input: ndjson([featureEvent(1), featureEvent(2)]) });
+    assert.equal(sent.code, 1);
+    assert.match(sent.stderr, /delivery failed .*401/);
+    assert.match(sent.stdout, /delivered 0 of 2 events/);
+    const rejected = await listen.waitForLine(/^rejected /);
+    assert.match(rejected, /^rejected id=\S+ status=401 signature=invalid$/);
+    await listen.stop();
+    assert.equal(readFileSync(out, 'utf8'), '');
+  });
+
+  it('reports a busy port and exits 1', async () => {
+    listen = await ListenProcess.start([]);
+    const second = await runCli(['listen', '--host', '127.0.0.1', '--port', String(listen.port)]);
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /cannot listen on http:\/\/127\.0\.0\.1:\d+: .*EADDRINUSE/);
+  });
+});
