@@ -69,12 +69,45 @@ function writeArray(value: readonly unknown[], stack: object[]): string | undefi
   return out + ']';
 }
 
+/**
+ * Go sorts map keys by their UTF-8 bytes, which is code point order. JavaScript's
+ * `<` compares UTF-16 units, which differs only when a surrogate (an astral
+ * character) meets a unit in U+E000-U+FFFF; those rare keys take the slow path.
+ */
+function keyOrder(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && x <= 0xdfff) x += 0x10000;
+    if (y >= 0xd800 && y <= 0xdfff) y += 0x10000;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+function inUtf16Order(a: string, b: string): boolean {
+  return a > b;
+}
+
+function inGoOrder(a: string, b: string): boolean {
+  return keyOrder(a, b) > 0;
+}
+
+/** True when some key has a code unit at or above U+D800, where UTF-16 and UTF-8 orders can differ. */
+function hasHighUnits(keys: readonly string[]): boolean {
+  for (const key of keys) if (/[\ud800-\uffff]/.test(key)) return true;
+  return false;
+}
+
 /** Sorts in place; maps here are small, where insertion sort beats Array#sort. */
 function sortKeys(keys: string[]): string[] {
+  const after = hasHighUnits(keys) ? inGoOrder : inUtf16Order;
   for (let i = 1; i < keys.length; i++) {
     const key = keys[i]!;
     let j = i - 1;
-    while (j >= 0 && keys[j]! > key) {
+    while (j >= 0 && after(keys[j]!, key)) {
       keys[j + 1] = keys[j]!;
       j--;
     }
@@ -85,8 +118,9 @@ function sortKeys(keys: string[]): string[] {
 
 function writeObject(value: Record<string, unknown>, stack: object[]): string | undefined {
   const keys = Object.keys(value);
-  if (keys.length > 32) keys.sort();
-  else sortKeys(keys);
+  if (keys.length <= 32) sortKeys(keys);
+  else if (hasHighUnits(keys)) keys.sort(keyOrder);
+  else keys.sort();
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
@@ -135,8 +169,9 @@ function writeFeature(event: FeatureEvent): string | undefined {
   if (!isInteger(creationDate) || typeof event.default !== 'boolean') return undefined;
   const value = typeof event.value === 'boolean' ? (event.value ? 'true' : 'false') : writeValue(event.value);
   if (value === undefined) return undefined;
-  const version = event.version ?? '';
-  const source = event.source ?? '';
+  // Only an absent version/source is written as ""; null is the wrong type, as validateEvent says.
+  const version = event.version === undefined ? '' : event.version;
+  const source = event.source === undefined ? '' : event.source;
   const contextKind = event.contextKind;
   if (typeof version !== 'string' || typeof source !== 'string') return undefined;
   if (contextKind !== undefined && typeof contextKind !== 'string') return undefined;
