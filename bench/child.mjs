@@ -25,7 +25,7 @@ export function startClock() {
   return () => {
     const wallNs = Number(process.hrtime.bigint() - t0);
     const cpu = process.cpuUsage(cpu0);
-    return { wallMs: wallNs / 1e6, cpuMs: (cpu.user + cpu.system) / 1000 };
+    return { wallMs: wallNs / 1e6, cpuMs: (cpu.user + cpu.system) / 1000, userMs: cpu.user / 1000, systemMs: cpu.system / 1000 };
   };
 }
 

@@ -23,12 +23,15 @@ export function buildRows(samples, sizes) {
   let g = `Throughput: ${sizes.events.toLocaleString('en')} events in batches of 1,000 to a receiver process`;
   add(g, 'raw.eps', 'Raw limit (stringify + HMAC + http)', 'ev/s', eps('raw'));
   add(g, 'raw.cpu', 'Raw limit, client CPU', 'µs/ev', cpu('raw'));
+  add(g, 'axios.eps', 'Axios floor (same, POST through axios)', 'ev/s', eps('axios'));
+  add(g, 'axios.cpu', 'Axios floor, client CPU', 'µs/ev', cpu('axios'));
   add(g, 'otel.eps', 'OTel BatchLogRecordProcessor + OTLP/JSON', 'ev/s', eps('otel'));
   add(g, 'otel.cpu', 'OTel, client CPU', 'µs/ev', cpu('otel'));
   add(g, 'ours.eps', 'Ours: BatchProcessor + WebhookExporter', 'ev/s', eps('ours'));
   add(g, 'ours.cpu', 'Ours, client CPU', 'µs/ev', cpu('ours'));
   add(g, 'ratio.ours_raw_eps', 'Ours / raw, events/s', '×', paired(eps('ours'), eps('raw')), { op: '>=', value: 0.9 });
   add(g, 'ratio.ours_raw_cpu', 'Ours / raw, CPU per event', '×', paired(cpu('ours'), cpu('raw')), { op: '<=', value: 1.1 });
+  add(g, 'ratio.axios_raw_cpu', 'Axios floor / raw, CPU per event (no target)', '×', paired(cpu('axios'), cpu('raw')));
   add(g, 'ratio.ours_otel_eps', 'Ours / OTel, events/s', '×', paired(eps('ours'), eps('otel')), { op: '>=', value: 2.3 });
 
   g = `OpenFeature end to end: ${sizes.ofEvents.toLocaleString('en')} awaited evaluations (InMemoryProvider)`;

@@ -6,8 +6,12 @@
 //   BENCH_RUNS=5       runs per scenario (the table shows medians); default 5
 //   BENCH_ONLY=raw,ours  only these scenarios (ids below)
 //   BENCH_FROM_SOURCE=1  load src/ through tsx instead of the built dist/
+//   BENCH_WARMUP=20000   events sent before each throughput measurement (JIT warm-up), scaled
+//   BENCH_EXPORT_TIMEOUT=1000  exportTimeout (ms) of the shutdown scenarios
 //   BENCH_RESULTS_DIR    where the JSON goes; default bench/results
-// The same as flags: --scale=, --runs=, --only=, --from-source, --results-dir=.
+//   BENCH_PROFILE=1      also write a V8 CPU profile per scenario run to
+//                        <results dir>/profiles/ (summarize: node bench/profile-top.mjs FILE)
+// The same as flags: --scale=, --runs=, --only=, --from-source, --results-dir=, --profile.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +31,7 @@ const runs = Math.max(1, Math.floor(Number(option('runs', '5'))));
 const only = option('only', '') .split(',').filter(Boolean);
 const fromSource = option('from-source', '0') === '1';
 const resultsDir = option('results-dir', fileURLToPath(new URL('./results/', import.meta.url)));
+const profile = option('profile', '0') === '1';
 if (!(scale > 0)) throw new RangeError('BENCH_SCALE must be a positive number');
 
 const SECRET = 'bench-secret';
@@ -35,14 +40,14 @@ const BATCH = 1_000;
 const sized = (n, min) => Math.max(min, Math.round((n * scale) / BATCH) * BATCH);
 const sizes = {
   events: sized(200_000, BATCH),
-  warmup: sized(20_000, BATCH),
+  warmup: sized(Number(option('warmup', '20000')), BATCH),
   ofEvents: sized(100_000, BATCH),
   ofWarmup: sized(10_000, BATCH),
   adds: sized(2_000_000, 10_000),
   evaluations: sized(50_000, 1_000),
   pending: sized(400_000, BATCH),
   cap: sized(400_000, BATCH),
-  exportTimeout: 1_000,
+  exportTimeout: Math.floor(Number(option('export-timeout', '1000'))),
 };
 
 /** Every scenario: id, file, config for run `r`, node flags. */
@@ -53,6 +58,7 @@ function scenarios(receiverUrl) {
   });
   return [
     tp('raw', 'raw.mjs'),
+    tp('axios', 'axios.mjs'),
     tp('otel', 'otel.mjs'),
     tp('ours', 'ours.mjs'),
     tp('of-nohook', 'ours-openfeature.mjs', { hook: false }, sizes.ofEvents, sizes.ofWarmup),
@@ -69,7 +75,7 @@ function scenarios(receiverUrl) {
 }
 
 function summary(id, result) {
-  if (result.events && result.wallMs) return `${Math.round(result.events / (result.wallMs / 1000)).toLocaleString('en')} ev/s, ${((result.cpuMs * 1000) / result.events).toFixed(2)} µs CPU/ev`;
+  if (result.events && result.wallMs) return `${Math.round(result.events / (result.wallMs / 1000)).toLocaleString('en')} ev/s, ${((result.cpuMs * 1000) / result.events).toFixed(2)} µs CPU/ev (${((result.systemMs * 1000) / result.events).toFixed(2)} system)`;
   if (result.nsPerAdd) return `${result.nsPerAdd.toFixed(1)} ns/add`;
   if (result.nsPerEvaluation) return `${result.nsPerEvaluation.toFixed(0)} ns/evaluation`;
   if (result.heapBytesPerEvent) return `${result.heapBytesPerEvent.toFixed(0)} B/event (JSON ${result.jsonBytes.toFixed(0)} B)`;
@@ -92,7 +98,8 @@ async function main() {
     const order = r % 2 === 0 ? plan : [...plan].reverse();
     for (const s of order) {
       const config = s.config(r);
-      const outcome = await runChild(s.file, config, { execArgv: s.execArgv, fromSource });
+      const execArgv = [...(s.execArgv ?? []), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${join(resultsDir, 'profiles')}`, `--cpu-prof-name=${s.id}-${r + 1}.cpuprofile`] : [])];
+      const outcome = await runChild(s.file, config, { execArgv, fromSource });
       if (outcome.result && s.throughput) {
         // The receiver's own count is the proof of delivery.
         const got = await receiver.stats(config.path);

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Keeps `npm run bench` working: runs it with tiny sizes, from the TypeScript
+ * sources (no build needed), and checks that it completes, prints the table
+ * and writes a JSON file with every row. It never looks at timings: those
+ * come only from a real `npm run bench`.
+ */
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Every row the bench reports; the JSON must carry a number for each. */
+const ROW_IDS = [
+  'raw.eps', 'raw.cpu', 'axios.eps', 'axios.cpu', 'otel.eps', 'otel.cpu', 'ours.eps', 'ours.cpu',
+  'ratio.ours_raw_eps', 'ratio.ours_raw_cpu', 'ratio.axios_raw_cpu', 'ratio.ours_otel_eps',
+  'of_nohook.eps', 'of_hook.eps', 'of_hook.cpu', 'ratio.of_hook_nohook',
+  'add.ns', 'of_eval_nohook.ns', 'of_eval_hook.ns', 'hook.ns',
+  'heap.bytes', 'heap.json_bytes', 'ratio.heap_json', 'rss.peak', 'rss.growth', 'overflow.exact',
+  'shutdown.hanging', 'shutdown.refused',
+];
+
+interface Row {
+  id: string;
+  label: string;
+  median: number | null;
+  target: { op: string; value: number } | null;
+  pass: boolean | null;
+}
+
+interface Results {
+  rows: Row[];
+  errors: { scenario: string; error: string }[];
+  runs: number;
+}
+
+function runBench(resultsDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env = {
+    ...process.env,
+    BENCH_SCALE: '0.001',
+    BENCH_RUNS: '1',
+    BENCH_FROM_SOURCE: '1',
+    BENCH_EXPORT_TIMEOUT: '200',
+    BENCH_RESULTS_DIR: resultsDir,
+  };
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bench/run.mjs'], { cwd: repo, env, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('npm run bench (smoke: tiny sizes, no timings asserted)', function () {
+  this.timeout(60_000);
+  let resultsDir: string;
+
+  before(() => {
+    resultsDir = mkdtempSync(join(tmpdir(), 'ff-bench-smoke-'));
+  });
+  after(() => rmSync(resultsDir, { recursive: true, force: true }));
+
+  it('runs every scenario, prints one table and writes it as JSON', async () => {
+    const { code, stdout, stderr } = await runBench(resultsDir);
+    assert.equal(code, 0, `bench exited with ${code}\n${stderr}`);
+
+    assert.match(stdout, /^Metric\s+Median\s+Min–max\s+Unit\s+Target\s+Result$/m);
+    assert.match(stdout, /Targets: \d+ of \d+ met/);
+
+    const files = readdirSync(resultsDir).filter((f) => f.endsWith('.json'));
+    assert.equal(files.length, 1, 'one results file');
+    const results = JSON.parse(readFileSync(join(resultsDir, files[0]!), 'utf8')) as Results;
+
+    assert.deepEqual(results.errors, [], 'no scenario run failed');
+    assert.deepEqual(results.rows.map((r) => r.id), ROW_IDS);
+    for (const row of results.rows) {
+      assert.equal(typeof row.median, 'number', `${row.id} has a value`);
+      assert.ok(stdout.includes(row.label), `the table shows ${row.id}`);
+      if (row.target) assert.equal(typeof row.pass, 'boolean', `${row.id} is judged`);
+    }
+  });
+});
