@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuilt, featureEvent, ListenProcess, ndjson, runCli } from './helpers.js';
@@ -72,6 +73,34 @@ describe('ff-webhook listen + send (built bin)', function () {
     assert.match(rejected, /^rejected id=\S+ status=401 signature=invalid$/);
     await listen.stop();
     assert.equal(readFileSync(out, 'utf8'), '');
+  });
+
+  it('appends a re-sent batch (same webhook-id) once, and closes on SIGINT with a keep-alive connection open', async () => {
+    const out = join(dir, 'out.ndjson');
+    listen = await ListenProcess.start(['--out', out]);
+    const agent = new Agent({ keepAlive: true });
+    const body = JSON.stringify({ meta: {}, events: [featureEvent(1), featureEvent(2)] });
+    const post = (): Promise<number> =>
+      new Promise((resolvePost, reject) => {
+        const req = request(listen?.url ?? '', { method: 'POST', agent, headers: { 'content-type': 'application/json', 'webhook-id': 'batch-1' } }, (res) => {
+          res.resume().on('end', () => resolvePost(res.statusCode ?? 0));
+        });
+        req.on('error', reject).end(body);
+      });
+    try {
+      assert.equal(await post(), 204);
+      assert.equal(await post(), 204);
+      await listen.waitForLine(/duplicate/);
+      const stopped = await listen.stop('SIGINT'); // the agent still holds an idle socket
+      assert.equal(stopped.code, 0, stopped.stderr);
+    } finally {
+      agent.destroy();
+    }
+    assert.deepEqual(listen.lines.filter((line) => line.startsWith('batch ')), [
+      'batch id=batch-1 events=2 signature=unchecked',
+      'batch id=batch-1 events=2 signature=unchecked duplicate (already received, not appended)',
+    ]);
+    assert.equal(readFileSync(out, 'utf8').trimEnd().split('\n').length, 2);
   });
 
   it('reports a busy port and exits 1', async () => {

@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { ensureBuilt, runCli } from './helpers.js';
+import { ensureBuilt, runCli, type CliResult } from './helpers.js';
+
+/** Runs the bin for each argument list, a few at a time (each start loads axios). */
+async function inBatches(argLists: string[][], size = 6): Promise<CliResult[]> {
+  const results: CliResult[] = [];
+  for (let i = 0; i < argLists.length; i += size) results.push(...(await Promise.all(argLists.slice(i, i + size).map((args) => runCli(args)))));
+  return results;
+}
 
 describe('ff-webhook usage (built bin)', function () {
   this.timeout(20_000);
@@ -31,7 +38,7 @@ describe('ff-webhook usage (built bin)', function () {
   ];
 
   it('exits 2 with a one-line error for bad arguments, never echoing values', async () => {
-    const results = await Promise.all(bad.map(([, args]) => runCli(args)));
+    const results = await inBatches(bad.map(([, args]) => args));
     results.forEach((result, i) => {
       const [what, , message] = bad[i];
       assert.equal(result.code, 2, `${what}: exit ${result.code}\n${result.stderr}`);
