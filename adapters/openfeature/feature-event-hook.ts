@@ -47,8 +47,10 @@ export class FeatureEventHook implements Hook {
     this.sink = sink;
     this.source = options.source ?? 'SERVER';
     // Copied now, so later changes by the caller do not leak into events.
-    this.metadataKeys = options.metadata === undefined ? [] : Object.keys(options.metadata);
-    this.metadataValues = this.metadataKeys.map((key) => options.metadata![key]);
+    // Undefined entries are left out: JSON cannot carry them and they would make every event invalid.
+    const entries = Object.entries(options.metadata ?? {}).filter(([, value]) => value !== undefined);
+    this.metadataKeys = entries.map(([key]) => key);
+    this.metadataValues = entries.map(([, value]) => value);
   }
 
   finally(hookContext: Readonly<HookContext>, evaluationDetails: EvaluationDetails<FlagValue>): void {
@@ -69,7 +71,9 @@ export class FeatureEventHook implements Hook {
     const metadata: Record<string, unknown> = {};
     const keys = this.metadataKeys;
     for (let i = 0; i < keys.length; i++) metadata[keys[i]!] = this.metadataValues[i];
-    metadata.provider = hookContext.providerMetadata.name;
+    // Guarded, as an undefined entry would make the whole event invalid.
+    const provider = hookContext.providerMetadata?.name;
+    if (provider !== undefined) metadata.provider = provider;
     if (details.reason !== undefined) metadata.reason = details.reason;
 
     const event: FeatureEvent = {

@@ -166,7 +166,7 @@ describe('FeatureEventHook options and safety', () => {
 
   it('puts the metadata option first, then provider and reason, and uses the source option', async () => {
     const sink = new ArraySink();
-    const metadata: Record<string, unknown> = { env: 'prod', provider: 'overridden', region: 'eu' };
+    const metadata: Record<string, unknown> = { env: 'prod', provider: 'overridden', unset: undefined, region: 'eu' };
     OpenFeature.addHooks(new FeatureEventHook(sink, { source: 'PROXY', metadata }));
     await OpenFeature.setProviderAndWait(new MetadataInMemoryProvider(FLAGS));
     metadata.env = 'changed later'; // the hook keeps its own copy

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Runs an example as the README says (`npx tsx examples/…`), returning its stdout. */
+async function example(name: string): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', `examples/${name}.ts`], { cwd: ROOT, timeout: 15_000 });
+  return stdout;
+}
+
+/** The JSON after `label` on its line. */
+function jsonAfter(stdout: string, label: string): unknown {
+  const line = stdout.split('\n').find((l) => l.startsWith(label));
+  assert.ok(line, `a line starting with ${label}`);
+  return JSON.parse(line.slice(label.length));
+}
+
+describe('adapter examples run and deliver', () => {
+  it('examples/openfeature-hook.ts: four evaluations, one signed batch', async () => {
+    const stdout = await example('openfeature-hook');
+    assert.match(stdout, /^received batch [0-9a-f-]{36} with 4 events/m);
+    const received = stdout.split('\n').filter((l) => l.startsWith('  {')).map((l) => JSON.parse(l) as { key: string; default: boolean });
+    assert.deepEqual(received.map((e) => [e.key, e.default]), [
+      ['new-checkout', false],
+      ['banner-color', false],
+      ['no-such-flag', true],
+      ['old-feature', true],
+    ]);
+    assert.deepEqual(jsonAfter(stdout, 'stats: '), {
+      accepted: 4,
+      delivered: 4,
+      pending: 0,
+      inFlight: 0,
+      dropped: { overflow: 0, invalid: 0, shutdown: 0 },
+      failedExports: 0,
+    });
+  });
+
+  it('examples/otel-sink.ts: EventHook records reach the webhook', async () => {
+    const stdout = await example('otel-sink');
+    assert.match(stdout, /^received batch [0-9a-f-]{36} with 2 events/m);
+    assert.deepEqual(jsonAfter(stdout, 'stats: '), { converted: 2, ignored: 1, invalid: 0 });
+  });
+
+  it('examples/otel-source.ts: events become log records', async () => {
+    const stdout = await example('otel-source');
+    assert.equal(stdout.match(/eventName: 'feature_flag\.evaluation'/g)?.length, 4);
+    assert.deepEqual(jsonAfter(stdout, 'stats: '), { emitted: 4, ignored: 0, invalid: 0 });
+  });
+});
