@@ -40,6 +40,11 @@ export interface TrackingEvent {
 
 export type ExportableEvent = FeatureEvent | TrackingEvent;
 
+/** The user key GO Feature Flag's providers send when the context has no targeting key. */
+export const UNDEFINED_TARGETING_KEY = 'undefined-targetingKey';
+/** The variation of an evaluation that fell back to the caller's default. */
+export const SDK_DEFAULT_VARIATION = 'SdkDefault';
+
 /** Unix time in whole seconds, as `creationDate` wants it. */
 export function unixSeconds(date: Date | number = Date.now()): number {
   return Math.floor((typeof date === 'number' ? date : date.getTime()) / 1000);

@@ -1,6 +1,8 @@
 import type { EvaluationDetails, FlagValue, Hook, HookContext } from '@openfeature/server-sdk';
 import { diag } from '@opentelemetry/api';
-import { unixSeconds, type FeatureEvent } from '../../src/events.js';
+import { SDK_DEFAULT_VARIATION, UNDEFINED_TARGETING_KEY, unixSeconds, type FeatureEvent } from '../../src/events.js';
+
+export { SDK_DEFAULT_VARIATION, UNDEFINED_TARGETING_KEY };
 
 /** Where the hook puts its events: a `BatchProcessor`, or anything with `add`. */
 export interface FeatureEventSink {
@@ -14,10 +16,8 @@ export interface FeatureEventHookOptions {
   metadata?: Record<string, unknown>;
 }
 
-/** The targeting key GO Feature Flag's providers send when the context has none. */
-export const UNDEFINED_TARGETING_KEY = 'undefined-targetingKey';
-/** The variation of an evaluation that fell back to the caller's default. */
-export const SDK_DEFAULT_VARIATION = 'SdkDefault';
+/** Providers, and reasons per provider, whose metadata maps are kept for reuse. */
+const METADATA_CACHE_LIMIT = 256;
 
 /**
  * An OpenFeature server hook that adds one `FeatureEvent` per flag evaluation
@@ -33,6 +33,11 @@ export class FeatureEventHook implements Hook {
   // and then adding keys costs V8 ~1 µs, a plain loop ~30 ns.
   private readonly metadataKeys: readonly string[];
   private readonly metadataValues: readonly unknown[];
+  /**
+   * One frozen metadata map per (provider, reason): events share it, and the
+   * core validates and serializes a frozen map of primitives only once.
+   */
+  private readonly metadataCache = new Map<string | undefined, Map<string | undefined, Readonly<Record<string, unknown>>>>();
 
   constructor(sink: FeatureEventSink, options: FeatureEventHookOptions = {}) {
     if (sink === null || typeof sink !== 'object' || typeof sink.add !== 'function') {
@@ -68,14 +73,7 @@ export class FeatureEventHook implements Hook {
     const hasKey = typeof targetingKey === 'string' && targetingKey !== '';
     const failed = Boolean(details.errorCode) || details.reason === 'DISABLED';
 
-    const metadata: Record<string, unknown> = {};
-    const keys = this.metadataKeys;
-    for (let i = 0; i < keys.length; i++) metadata[keys[i]!] = this.metadataValues[i];
-    // Guarded, as an undefined entry would make the whole event invalid.
-    const provider = hookContext.providerMetadata?.name;
-    if (provider !== undefined) metadata.provider = provider;
-    if (details.reason !== undefined) metadata.reason = details.reason;
-
+    const metadata = this.metadataFor(hookContext.providerMetadata?.name, details.reason);
     const event: FeatureEvent = {
       kind: 'feature',
       contextKind: context.anonymous === true || !hasKey ? 'anonymousUser' : 'user',
@@ -91,5 +89,27 @@ export class FeatureEventHook implements Hook {
     const version = details.flagMetadata?.version;
     if (version !== undefined) event.version = String(version);
     return event;
+  }
+
+  private metadataFor(provider: string | undefined, reason: string | undefined): Readonly<Record<string, unknown>> {
+    let byReason = this.metadataCache.get(provider);
+    if (byReason === undefined) {
+      if (this.metadataCache.size >= METADATA_CACHE_LIMIT) this.metadataCache.clear();
+      byReason = new Map();
+      this.metadataCache.set(provider, byReason);
+    }
+    let metadata = byReason.get(reason);
+    if (metadata === undefined) {
+      const built: Record<string, unknown> = {};
+      const keys = this.metadataKeys;
+      for (let i = 0; i < keys.length; i++) built[keys[i]!] = this.metadataValues[i];
+      // Guarded, as an undefined entry would make the whole event invalid.
+      if (provider !== undefined) built.provider = provider;
+      if (reason !== undefined) built.reason = reason;
+      metadata = Object.freeze(built);
+      if (byReason.size >= METADATA_CACHE_LIMIT) byReason.clear();
+      byReason.set(reason, metadata);
+    }
+    return metadata;
   }
 }

@@ -1,12 +1,6 @@
-import type { FeatureEvent } from '../../src/events.js';
+import { SDK_DEFAULT_VARIATION, UNDEFINED_TARGETING_KEY, type FeatureEvent } from '../../src/events.js';
 import type { OtelLogRecord } from './otel-types.js';
-import {
-  METADATA_FLAG_SET_ID,
-  METADATA_PROVIDER,
-  METADATA_REASON,
-  SDK_DEFAULT_VARIATION,
-  UNDEFINED_TARGETING_KEY,
-} from './log-record-to-event.js';
+import { METADATA_FLAG_SET_ID, METADATA_PROVIDER, METADATA_REASON } from './log-record-to-event.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_EVENT_NAME,

@@ -1,5 +1,5 @@
 import type { FeatureEvent } from '../../src/events.js';
-import { unixSeconds } from '../../src/events.js';
+import { SDK_DEFAULT_VARIATION, UNDEFINED_TARGETING_KEY, unixSeconds } from '../../src/events.js';
 import type { ReadableLogRecordLike } from './otel-types.js';
 import {
   ATTR_ERROR_TYPE,
@@ -17,8 +17,6 @@ import {
 } from './semconv.js';
 
 /** Same placeholders as the OpenFeature hook, so both paths give the same events. */
-export const UNDEFINED_TARGETING_KEY = 'undefined-targetingKey';
-export const SDK_DEFAULT_VARIATION = 'SdkDefault';
 
 /** The metadata keys the mapping fills (the hook uses `provider` and `reason` too). */
 export const METADATA_PROVIDER = 'provider';
