@@ -72,6 +72,8 @@ export interface ExportCall {
   /** A copy of the events as they were when handed over. */
   readonly keys: string[];
   readonly signal: AbortSignal | undefined;
+  /** Date.now() when export was called (fake time in most tests). */
+  readonly at: number;
   answered: boolean;
   /** Calls the processor's callback (once; later calls are passed through too, to test robustness). */
   respond(result: ExportResult): void;
@@ -109,6 +111,7 @@ export class FakeExporter implements EventExporter {
         batch,
         keys: keysOf(batch),
         signal: options?.signal,
+        at: Date.now(),
         answered: false,
         respond(result: ExportResult): void {
           call.answered = true;
@@ -197,8 +200,13 @@ export class TimerTracker {
 
   /** Timers that are still scheduled on the fake clock. */
   live(): TrackedTimer[] {
-    const scheduled = (this.clock as unknown as { timers?: Record<string, unknown> }).timers ?? {};
-    return this.created.filter((t) => Object.prototype.hasOwnProperty.call(scheduled, String(Number(t.handle))));
+    // fake-timers keeps scheduled timers in a Map (or, in older versions, an object) keyed by id.
+    const scheduled: unknown = (this.clock as unknown as { timers?: unknown }).timers;
+    const has = (id: number): boolean =>
+      scheduled instanceof Map
+        ? scheduled.has(id)
+        : typeof scheduled === 'object' && scheduled !== null && Object.prototype.hasOwnProperty.call(scheduled, String(id));
+    return this.created.filter((t) => has(Number(t.handle)));
   }
 
   /** Scheduled timers that would keep a process alive. */
