@@ -59,6 +59,15 @@ function positiveInteger(options: BatchProcessorOptions, name: keyof BatchProces
   return value;
 }
 
+/** validateEvent, but an event that throws when read (a getter, a Proxy, nesting past the stack) is invalid too. */
+function problemOf(event: ExportableEvent): string | undefined {
+  try {
+    return validateEvent(event);
+  } catch {
+    return 'the event could not be read (a getter or proxy threw, or it nests too deep)';
+  }
+}
+
 function failed(message: string, code: string): ExportResult {
   return { code: ExportResultCode.FAILED, error: Object.assign(new Error(message), { code }) };
 }
@@ -328,7 +337,7 @@ export class BatchProcessor {
     let firstProblem: string | undefined;
     let invalid = 0;
     const valid = events.filter((event) => {
-      const problem = validateEvent(event);
+      const problem = problemOf(event);
       if (problem === undefined) return true;
       firstProblem ??= problem;
       invalid++;
