@@ -223,12 +223,20 @@ function writeTracking(event: TrackingEvent): string | undefined {
   );
 }
 
-/** One event as GO Feature Flag serializes it, or undefined when it is invalid (SPEC §2). */
+/**
+ * One event as GO Feature Flag serializes it, or undefined when it is invalid (SPEC §2).
+ * Never throws: an event whose reading throws (a getter, a toJSON, nesting past the
+ * stack) is invalid too, so it cannot fail, and so block, the rest of its batch.
+ */
 export function serializeEvent(event: ExportableEvent): string | undefined {
-  if (typeof event !== 'object' || event === null) return undefined;
-  if (event.kind === 'feature') return writeFeature(event);
-  if (event.kind === 'tracking') return writeTracking(event);
-  return undefined;
+  try {
+    if (typeof event !== 'object' || event === null) return undefined;
+    if (event.kind === 'feature') return writeFeature(event);
+    if (event.kind === 'tracking') return writeTracking(event);
+    return undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A webhook body and how many events were left out of it as invalid. */
