@@ -63,7 +63,52 @@ interface LineTotals {
   bad: number;
 }
 
+/** How reading ended, besides reaching the end of stdin. */
+interface ReadOutcome {
+  /** The line after which reading stopped because a flush failed. */
+  stoppedAt?: number;
+  /** An error from stdin other than the one a stop signal causes. */
+  readError?: unknown;
+  interrupted: boolean;
+}
+
+interface Sender {
+  endpoint: URL;
+  exporter: CountingExporter;
+  processor: BatchProcessor;
+  maxEventInMemory: number;
+}
+
 export async function send(argv: string[], io: CliIo): Promise<number> {
+  const sender = createSender(argv, io);
+  if (sender === undefined) {
+    io.stdout.write(SEND_HELP);
+    return 0;
+  }
+  const { processor } = sender;
+  const totals: LineTotals = { lines: 0, events: 0, blank: 0, bad: 0 };
+  const started = performance.now();
+  const input = inputSize(io);
+  let bytesRead = 0;
+  const progress = new ProgressLine(io.stderr, () => {
+    const { delivered } = processor.stats();
+    const done = input === undefined ? '' : `${bar(bytesRead / input)} ${Math.floor((100 * bytesRead) / input)}%  `;
+    return `${done}${count(totals.lines)} lines  ${count(delivered)}/${count(totals.events)} delivered  ${count(totals.bad)} bad  ${count(rate(delivered, performance.now() - started))} events/s`;
+  });
+
+  if ((io.stdin as { isTTY?: boolean }).isTTY === true) println(io.stderr, 'reading events from the terminal; end with Ctrl-D');
+  progress.start();
+  const outcome = await readEvents(io, sender, totals, {
+    onBytes: (n) => (bytesRead += n),
+    onBadLine: (line, problem) => progress.log(`line ${line}: ${problem}`),
+  });
+  await processor.shutdown();
+  progress.stop();
+  return summarize(io, sender, totals, outcome, performance.now() - started);
+}
+
+/** Parses the arguments into a ready exporter and processor; undefined when --help was asked for. */
+function createSender(argv: string[], io: CliIo): Sender | undefined {
   const { values } = withUsageErrors(() =>
     parseArgs({
       args: argv,
@@ -82,10 +127,7 @@ export async function send(argv: string[], io: CliIo): Promise<number> {
       },
     }),
   );
-  if (values.help === true) {
-    io.stdout.write(SEND_HELP);
-    return 0;
-  }
+  if (values.help === true) return undefined;
   const endpoint = parseEndpoint(values.endpoint);
   const maxEventInMemory = optionalInteger('max-event-in-memory', values['max-event-in-memory'], 1) ?? DEFAULT_MAX_EVENT_IN_MEMORY;
   const flushInterval = optionalInteger('flush-interval', values['flush-interval'], 1) ?? DEFAULT_FLUSH_INTERVAL;
@@ -97,48 +139,40 @@ export async function send(argv: string[], io: CliIo): Promise<number> {
     timeout: optionalInteger('timeout', values.timeout, 1),
     maxRetries: optionalInteger('max-retries', values['max-retries'], 0),
   });
-
   // The library checks the rest (header syntax, reserved headers); its messages
   // name the field, never a secret or header value.
-  let exporter: CountingExporter;
-  let processor: BatchProcessor;
   try {
-    exporter = new CountingExporter(new WebhookExporter(exporterOptions));
-    processor = new BatchProcessor(exporter, { flushInterval, maxEventInMemory });
+    const exporter = new CountingExporter(new WebhookExporter(exporterOptions));
+    const processor = new BatchProcessor(exporter, { flushInterval, maxEventInMemory });
+    return { endpoint, exporter, processor, maxEventInMemory };
   } catch (error) {
     if (error instanceof TypeError || error instanceof RangeError) throw new UsageError(error.message);
     throw error;
   }
+}
 
-  const totals: LineTotals = { lines: 0, events: 0, blank: 0, bad: 0 };
-  const started = performance.now();
-  const input = inputSize(io);
-  let bytesRead = 0;
-  const progress = new ProgressLine(io.stderr, () => {
-    const { delivered } = processor.stats();
-    const done = input === undefined ? '' : `${bar(bytesRead / input)} ${Math.floor((100 * bytesRead) / input)}%  `;
-    return `${done}${count(totals.lines)} lines  ${count(delivered)}/${count(totals.events)} delivered  ${count(totals.bad)} bad  ${count(rate(delivered, performance.now() - started))} events/s`;
-  });
-  const report = (line: number, problem: string): void => {
+/** Feeds stdin's valid events to the processor, counting lines, until EOF, a failed flush or a stop signal. */
+async function readEvents(
+  io: CliIo,
+  { processor, maxEventInMemory }: Sender,
+  totals: LineTotals,
+  hooks: { onBytes: (bytes: number) => void; onBadLine: (line: number, problem: string) => void },
+): Promise<ReadOutcome> {
+  const outcome: ReadOutcome = { interrupted: false };
+  const bad = (line: number, problem: string): void => {
     totals.bad++;
-    progress.log(`line ${line}: ${problem}`);
+    hooks.onBadLine(line, problem);
   };
-
-  let interrupted = false;
   const dispose = onTerminate(() => {
-    interrupted = true;
+    outcome.interrupted = true;
     dispose(); // a second signal gets Node's default: exit at once
     io.stdin.destroy(); // ends the read loop below
   });
-  if ((io.stdin as { isTTY?: boolean }).isTTY === true) println(io.stderr, 'reading events from the terminal; end with Ctrl-D');
-  progress.start();
-
-  let stoppedAt: number | undefined;
   try {
-    for await (const line of readLines(io.stdin, { onBytes: (n) => (bytesRead += n) })) {
+    for await (const line of readLines(io.stdin, { onBytes: hooks.onBytes })) {
       totals.lines = line.number;
       if (line.kind === 'too-long') {
-        report(line.number, `longer than ${DEFAULT_MAX_LINE_LENGTH} characters`);
+        bad(line.number, `longer than ${DEFAULT_MAX_LINE_LENGTH} characters`);
         continue;
       }
       if (line.text.trim() === '') {
@@ -149,12 +183,12 @@ export async function send(argv: string[], io: CliIo): Promise<number> {
       try {
         event = JSON.parse(line.text);
       } catch {
-        report(line.number, 'not valid JSON'); // the parser's message quotes the line: not echoed
+        bad(line.number, 'not valid JSON'); // the parser's message quotes the line: not echoed
         continue;
       }
       const reason = validateEvent(event);
       if (reason !== undefined) {
-        report(line.number, `invalid event: ${reason}`);
+        bad(line.number, `invalid event: ${reason}`);
         continue;
       }
       processor.add(event as ExportableEvent);
@@ -166,42 +200,46 @@ export async function send(argv: string[], io: CliIo): Promise<number> {
       if (pending + inFlight >= 2 * maxEventInMemory) {
         await processor.forceFlush();
         if (processor.stats().pending > 0) {
-          stoppedAt = line.number; // the flush failed even after its retries
+          outcome.stoppedAt = line.number; // the flush failed even after its retries
           break;
         }
       }
     }
   } catch (error) {
-    if (!interrupted) throw error; // destroying stdin on a signal may end the loop with an error
+    // Destroying stdin on a signal may end the loop with an error; any other is reported
+    // once what was read has been delivered.
+    if (!outcome.interrupted) outcome.readError = error;
   } finally {
     dispose();
   }
+  return outcome;
+}
 
-  await processor.shutdown();
-  progress.stop();
+/** Prints the result (stdout) and what went wrong (stderr); returns the exit code. */
+function summarize(io: CliIo, { endpoint, exporter, processor }: Sender, totals: LineTotals, outcome: ReadOutcome, elapsed: number): number {
   const stats = processor.stats();
-  const elapsed = performance.now() - started;
-  const dropped = stats.dropped.overflow + stats.dropped.invalid + stats.dropped.shutdown;
-
+  const { overflow, invalid, shutdown } = stats.dropped;
+  const dropped = overflow + invalid + shutdown;
   println(io.stdout, `read ${plural(totals.lines, 'line')}: ${plural(totals.events, 'event')}, ${totals.bad} bad, ${totals.blank} blank`);
   println(
     io.stdout,
     `delivered ${stats.delivered} of ${plural(stats.accepted, 'event')} in ${plural(exporter.batchesDelivered, 'batch', 'batches')} to ${endpoint.origin} ` +
       `(${(elapsed / 1000).toFixed(1)} s, ${rate(stats.delivered, elapsed)} events/s)`,
   );
-  if (dropped > 0) {
-    println(io.stdout, `not delivered ${dropped} (overflow ${stats.dropped.overflow}, invalid ${stats.dropped.invalid}, shutdown ${stats.dropped.shutdown})`);
-  }
+  if (dropped > 0) println(io.stdout, `not delivered ${dropped} (overflow ${overflow}, invalid ${invalid}, shutdown ${shutdown})`);
+
+  const problem = (text: string): void => println(io.stderr, `ff-webhook send: ${text}`);
   if (stats.lastError !== undefined && stats.delivered < stats.accepted) {
-    println(io.stderr, `ff-webhook send: delivery failed (${plural(stats.failedExports, 'failed export')}); last error: ${describeError(stats.lastError)}`);
+    problem(`delivery failed (${plural(stats.failedExports, 'failed export')}); last error: ${describeError(stats.lastError)}`);
   }
-  if (stoppedAt !== undefined) println(io.stderr, `ff-webhook send: stopped reading after line ${stoppedAt}: the endpoint kept failing`);
-  if (totals.bad > 0) println(io.stderr, `ff-webhook send: ${plural(totals.bad, 'bad line')} skipped`);
-  if (interrupted) {
-    println(io.stderr, `ff-webhook send: interrupted after line ${totals.lines}`);
+  if (outcome.stoppedAt !== undefined) problem(`stopped reading after line ${outcome.stoppedAt}: the endpoint kept failing`);
+  if (outcome.readError !== undefined) problem(`reading stdin failed after line ${totals.lines}: ${describeError(outcome.readError)}`);
+  if (totals.bad > 0) problem(`${plural(totals.bad, 'bad line')} skipped`);
+  if (outcome.interrupted) {
+    problem(`interrupted after line ${totals.lines}`);
     return 130;
   }
-  const ok = totals.bad === 0 && stoppedAt === undefined && stats.delivered === stats.accepted;
+  const ok = totals.bad === 0 && outcome.stoppedAt === undefined && outcome.readError === undefined && stats.delivered === stats.accepted;
   return ok ? 0 : 1;
 }
 

@@ -34,7 +34,13 @@ let building: Promise<void> | undefined;
 /** Builds dist/ once for all CLI suites (about 15 s), if it is absent or stale. */
 export function ensureBuilt(): Promise<void> {
   building ??= isBuildStale()
-    ? promisify(execFile)(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, timeout: 120_000 }).then(() => undefined)
+    ? promisify(execFile)(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, timeout: 120_000 }).then(
+        () => undefined,
+        (error: { stdout?: string; stderr?: string }) => {
+          // tsc prints its errors on stdout: show them rather than "Command failed".
+          throw new Error(`node scripts/build.mjs failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`);
+        },
+      )
     : Promise.resolve();
   return building;
 }
