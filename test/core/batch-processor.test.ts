@@ -289,7 +289,7 @@ describe('BatchProcessor (SPEC §4)', () => {
       p.add(feature(next++));
       await p.forceFlush();
       calls = exporter.calls.length;
-      p.add(feature(next++));
+      p.add(feature(next));
       await clock.tickAsync(499);
       assert.equal(exporter.calls.length, calls);
       await clock.tickAsync(1);
@@ -387,14 +387,12 @@ describe('BatchProcessor (SPEC §4)', () => {
     });
 
     it('rule 3: a 413 splits the batch into halves (first takes the odd event), new batches, tried at once, first half first', async () => {
-      let p: BatchProcessor | undefined;
       const exporter = new FakeExporter((call) => {
-        assert.ok(p);
         assertAccounting(p, `during export ${call.index}`);
         assert.equal(p.stats().inFlight, call.batch.length);
         return call.batch.length > 2 ? failure({ status: 413 }) : OK;
       });
-      p = make(exporter, { maxEventInMemory: 5, flushInterval: 1_000 });
+      const p = make(exporter, { maxEventInMemory: 5, flushInterval: 1_000 });
       capture = new DiagCapture();
       addAll(p, features(1, 5));
       await settle();
@@ -578,13 +576,11 @@ describe('BatchProcessor (SPEC §4)', () => {
   describe('rule 6: exact accounting', () => {
     it('rule 6: accepted = delivered + pending + inFlight + dropped.* at every step', async () => {
       sinon.stub(Math, 'random').returns(0.5);
-      let p: BatchProcessor | undefined;
       const exporter = new FakeExporter(() => {
-        assert.ok(p);
         assertAccounting(p, 'inside export');
         return undefined;
       });
-      p = make(exporter, { maxEventInMemory: 3, maxBufferedEvents: 6, exportTimeout: 1_000 });
+      const p = make(exporter, { maxEventInMemory: 3, maxBufferedEvents: 6, exportTimeout: 1_000 });
       addAll(p, [feature(1), loose({ kind: 'bad' }), feature(3)]);
       await settle();
       assertAccounting(p, 'export in flight');
