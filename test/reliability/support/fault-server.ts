@@ -47,6 +47,7 @@ export class FaultServer {
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly hangWaiters: Array<() => void> = [];
   private port = 0;
   private requestCount = 0;
   private listening = false;
@@ -68,6 +69,11 @@ export class FaultServer {
 
   get requests(): number {
     return this.requestCount;
+  }
+
+  /** Resolves when the client gives up on a hanging request (its connection closes). */
+  hangEnded(): Promise<void> {
+    return new Promise((resolve) => this.hangWaiters.push(resolve));
   }
 
   async start(): Promise<this> {
@@ -147,6 +153,10 @@ export class FaultServer {
   private apply(fault: Fault, req: IncomingMessage, res: ServerResponse): void {
     switch (fault.kind) {
       case 'hang':
+        req.socket.once('close', () => {
+          const waiters = this.hangWaiters.splice(0);
+          for (const resolve of waiters) resolve();
+        });
         return;
       case 'reset-before-body':
       case 'reset-after-body':
