@@ -6,13 +6,13 @@
 //   BENCH_RUNS=5       runs per scenario (the table shows medians); default 5
 //   BENCH_ONLY=raw,ours  only these scenarios (ids below)
 //   BENCH_FROM_SOURCE=1  load src/ through tsx instead of the built dist/
-//   BENCH_WARMUP=20000   events sent before each throughput measurement (JIT warm-up), scaled
+//   BENCH_WARMUP=200000  events sent before each throughput measurement (JIT warm-up), scaled
 //   BENCH_EXPORT_TIMEOUT=1000  exportTimeout (ms) of the shutdown scenarios
 //   BENCH_RESULTS_DIR    where the JSON goes; default bench/results
 //   BENCH_PROFILE=1      also write a V8 CPU profile per scenario run to
 //                        <results dir>/profiles/ (summarize: node bench/profile-top.mjs FILE)
 // The same as flags: --scale=, --runs=, --only=, --from-source, --results-dir=, --profile.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +40,9 @@ const BATCH = 1_000;
 const sized = (n, min) => Math.max(min, Math.round((n * scale) / BATCH) * BATCH);
 const sizes = {
   events: sized(200_000, BATCH),
-  warmup: sized(Number(option('warmup', '20000')), BATCH),
+  // Long enough for V8 to finish compiling axios and the pipeline: a short warm-up
+  // leaves its background JIT work inside the measured window (~0.5 µs/event with axios).
+  warmup: sized(Number(option('warmup', '200000')), BATCH),
   ofEvents: sized(100_000, BATCH),
   ofWarmup: sized(10_000, BATCH),
   adds: sized(2_000_000, 10_000),
@@ -53,7 +55,7 @@ const sizes = {
 /** Every scenario: id, file, config for run `r`, node flags. */
 function scenarios(receiverUrl) {
   const tp = (id, file, extra = {}, events = sizes.events, warmup = sizes.warmup) => ({
-    id, file, throughput: true,
+    id, file, throughput: true, execArgv: ['--expose-gc'],
     config: (r) => ({ url: `${receiverUrl}/${id}-${r}`, path: `/${id}-${r}`, secret: SECRET, batchSize: BATCH, chunk: BATCH, events, warmup, ...extra }),
   });
   return [
@@ -75,7 +77,7 @@ function scenarios(receiverUrl) {
 }
 
 function summary(id, result) {
-  if (result.events && result.wallMs) return `${Math.round(result.events / (result.wallMs / 1000)).toLocaleString('en')} ev/s, ${((result.cpuMs * 1000) / result.events).toFixed(2)} µs CPU/ev (${((result.systemMs * 1000) / result.events).toFixed(2)} system)`;
+  if (result.events && result.wallMs) return `${Math.round(result.events / (result.wallMs / 1000)).toLocaleString('en')} ev/s, ${((result.cpuMs * 1000) / result.events).toFixed(2)} µs CPU/ev (main thread ${((result.mainThreadCpuMs * 1000) / result.events).toFixed(2)}, system ${((result.systemMs * 1000) / result.events).toFixed(2)})`;
   if (result.nsPerAdd) return `${result.nsPerAdd.toFixed(1)} ns/add`;
   if (result.nsPerEvaluation) return `${result.nsPerEvaluation.toFixed(0)} ns/evaluation`;
   if (result.heapBytesPerEvent) return `${result.heapBytesPerEvent.toFixed(0)} B/event (JSON ${result.jsonBytes.toFixed(0)} B)`;
@@ -84,8 +86,28 @@ function summary(id, result) {
   return id;
 }
 
+/** Copies dist/esm aside so a rebuild while the bench runs cannot break or change it. */
+function snapshotBuild(dir) {
+  const built = fileURLToPath(new URL('../dist/esm', import.meta.url));
+  if (!existsSync(join(built, 'src/index.js'))) throw new Error('dist/esm is missing: run `npm run build` (npm run bench does)');
+  // Inside the repo, so the snapshot resolves node_modules as dist/ does.
+  const lib = join(dir, `.dist-${process.pid}`);
+  cpSync(built, lib, { recursive: true });
+  return lib;
+}
+
 async function main() {
   const started = new Date();
+  mkdirSync(resultsDir, { recursive: true });
+  const lib = fromSource ? undefined : snapshotBuild(fileURLToPath(new URL('./results/', import.meta.url)));
+  try {
+    await runAll(started, lib);
+  } finally {
+    if (lib) rmSync(lib, { recursive: true, force: true });
+  }
+}
+
+async function runAll(started, lib) {
   const receiver = await startReceiver({ ...process.env, BENCH_SECRET: SECRET });
   const plan = scenarios(receiver.baseUrl);
   /** id → one entry per run: { result } or { error } */
@@ -99,7 +121,7 @@ async function main() {
     for (const s of order) {
       const config = s.config(r);
       const execArgv = [...(s.execArgv ?? []), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${join(resultsDir, 'profiles')}`, `--cpu-prof-name=${s.id}-${r + 1}.cpuprofile`] : [])];
-      const outcome = await runChild(s.file, config, { execArgv, fromSource });
+      const outcome = await runChild(s.file, { ...config, lib }, { execArgv, fromSource });
       if (outcome.result && s.throughput) {
         // The receiver's own count is the proof of delivery.
         const got = await receiver.stats(config.path);
@@ -124,7 +146,6 @@ async function main() {
   const errors = Object.entries(samples).flatMap(([id, list]) => list.filter((o) => o.error).map((o) => ({ scenario: id, error: o.error })));
   const lingered = Object.entries(samples).flatMap(([id, list]) => (list.some((o) => o.lingered) ? [id] : []));
 
-  mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `${started.toISOString().replaceAll(':', '-')}.json`);
   const doc = {
     timestamp: started.toISOString(),
