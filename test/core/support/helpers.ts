@@ -176,6 +176,8 @@ interface TrackedTimer {
   kind: 'timeout' | 'interval';
   delay: number;
   handle: NodeJS.Timeout;
+  /** Started by this library's own code (src/), not by a dependency such as axios. */
+  own: boolean;
 }
 
 /**
@@ -191,7 +193,9 @@ export class TimerTracker {
     const track = (kind: TrackedTimer['kind'], original: typeof setTimeout) =>
       ((callback: (...args: unknown[]) => void, delay?: number, ...args: unknown[]) => {
         const handle = original(callback, delay, ...args);
-        this.created.push({ kind, delay: delay ?? 0, handle });
+        const caller = new Error().stack?.split('\n')[2] ?? '';
+        const own = /[\\/]src[\\/]/.test(caller) && !caller.includes('node_modules');
+        this.created.push({ kind, delay: delay ?? 0, handle, own });
         return handle;
       }) as unknown as typeof setTimeout;
     globalThis.setTimeout = track('timeout', this.savedSetTimeout);
