@@ -18,10 +18,16 @@ export function sign(body: string | Uint8Array, secret: string): string {
 /**
  * True when `header` is exactly the signature of `body` under `secret`.
  * Compares in constant time; returns false, never throws, on a missing or
- * malformed header.
+ * malformed header, or on a body or secret HMAC cannot take (say a parsed
+ * JSON object instead of the raw body, or an unset secret from JavaScript).
  */
 export function verifySignature(body: string | Uint8Array, secret: string, header: string | undefined): boolean {
   if (typeof header !== 'string' || !SIGNATURE_FORMAT.test(header)) return false;
-  const expected = Buffer.from(sign(body, secret), 'latin1');
+  let expected: Buffer;
+  try {
+    expected = Buffer.from(sign(body, secret), 'latin1');
+  } catch {
+    return false;
+  }
   return timingSafeEqual(expected, Buffer.from(header, 'latin1'));
 }
