@@ -59,9 +59,10 @@ export function payloadProblem(payload: unknown): string | undefined {
   return undefined;
 }
 
-function singleHeader(value: string | string[] | undefined): string | undefined {
-  // A repeated header arrives as an array (or joined with ", "): never a valid signature or id.
-  return typeof value === 'string' ? value : undefined;
+/** A header sent exactly once, else undefined: a repeated one (Node joins it with ", ") is never a valid signature or id. */
+function singleHeader(req: IncomingMessage, name: string): string | undefined {
+  const values = req.headersDistinct[name];
+  return values?.length === 1 ? values[0] : undefined;
 }
 
 /**
@@ -101,7 +102,7 @@ export function createReceiver(options: ReceiverOptions): (req: IncomingMessage,
       if (refused) return;
       const body = Buffer.concat(chunks, size);
       if (secret !== undefined) {
-        const signature = singleHeader(req.headers[SIGNATURE_HEADER.toLowerCase()]);
+        const signature = singleHeader(req, SIGNATURE_HEADER.toLowerCase());
         if (!verifySignature(body, secret, signature)) return reply(res, 401, 'invalid or missing signature');
       }
       let payload: unknown;
@@ -112,7 +113,7 @@ export function createReceiver(options: ReceiverOptions): (req: IncomingMessage,
       }
       const problem = payloadProblem(payload);
       if (problem !== undefined) return reply(res, 400, problem);
-      const info: BatchInfo = { webhookId: singleHeader(req.headers['webhook-id']) };
+      const info: BatchInfo = { webhookId: singleHeader(req, 'webhook-id') };
       Promise.resolve()
         .then(() => options.onBatch(payload as WebhookPayload, info))
         .then(
