@@ -223,7 +223,7 @@ describe('WebhookExporter end to end (real node:http server on 127.0.0.1)', () =
     const first = await arrived.next();
     // Only the library's own timers: axios adds a ref'd connect-phase timer of its own while it waits for
     // the response headers, when the in-flight socket holds the process anyway.
-    const own = (): typeof tracker.created => (tracker?.live() ?? []).filter((t) => t.own);
+    const own = (): TimerTracker['created'] => (tracker?.live() ?? []).filter((t) => t.own);
     assert.ok(own().some((t) => t.delay === 7_000), 'the attempt deadline is running');
     assert.deepEqual(own().filter((t) => t.handle.hasRef()), [], 'no ref\'d timer of ours during the attempt');
     first.writeHead(503, { 'Retry-After': '2' }).end();
