@@ -67,10 +67,11 @@ function scenarios(receiverUrl) {
     tp('of-hook', 'ours-openfeature.mjs', { hook: true }, sizes.ofEvents, sizes.ofWarmup),
     { id: 'hot-add', file: 'hot-add.mjs', config: () => ({ adds: sizes.adds }) },
     { id: 'hot-of-nohook', file: 'hot-openfeature.mjs', config: () => ({ mode: 'nohook', evaluations: sizes.evaluations }) },
+    { id: 'hot-of-noop', file: 'hot-openfeature.mjs', config: () => ({ mode: 'noop', evaluations: sizes.evaluations }) },
     { id: 'hot-of-hook', file: 'hot-openfeature.mjs', config: () => ({ mode: 'hook', evaluations: sizes.evaluations }) },
     { id: 'hot-hook-stage', file: 'hot-openfeature.mjs', config: () => ({ mode: 'finally', evaluations: sizes.evaluations }) },
     { id: 'memory-heap', file: 'memory-heap.mjs', execArgv: ['--expose-gc'], config: () => ({ pending: sizes.pending, secret: SECRET }) },
-    { id: 'memory-rss', file: 'memory-rss.mjs', config: () => ({ cap: sizes.cap, secret: SECRET }) },
+    { id: 'memory-rss', file: 'memory-rss.mjs', execArgv: ['--expose-gc'], config: () => ({ cap: sizes.cap, secret: SECRET }) },
     { id: 'shutdown-hanging', file: 'shutdown.mjs', config: () => ({ mode: 'hanging', exportTimeout: sizes.exportTimeout, secret: SECRET }) },
     { id: 'shutdown-refused', file: 'shutdown.mjs', config: () => ({ mode: 'refused', exportTimeout: sizes.exportTimeout, secret: SECRET }) },
   ].filter((s) => only.length === 0 || only.includes(s.id));

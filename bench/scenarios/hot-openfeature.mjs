@@ -1,6 +1,8 @@
 // OpenFeature hot path, ns per evaluation (config.mode):
 //   'nohook'  – InMemoryProvider evaluation with no hook;
 //   'hook'    – the same with FeatureEventHook (processor with an instant exporter);
+//   'noop'    – the same with a hook whose only stage, finally, does nothing: what
+//               the SDK's hook machinery costs by itself, whatever the hook does;
 //   'finally' – the hook's own stages called directly with a real evaluation's
 //               hook context and details: what the hook adds, without the SDK.
 import { InMemoryProvider, OpenFeature } from '@openfeature/server-sdk';
@@ -14,13 +16,14 @@ const client = OpenFeature.getClient('bench');
 
 let processor;
 let hook;
-if (config.mode !== 'nohook') {
+if (config.mode === 'hook' || config.mode === 'finally') {
   const { BatchProcessor } = await loadCore();
   const { FeatureEventHook } = await loadOpenFeatureAdapter();
   processor = new BatchProcessor(sinkExporter(), { flushInterval: 60_000, maxEventInMemory: 10_000, maxBufferedEvents: 40_000, maxBatchSize: 10_000, exportTimeout: 30_000 });
   hook = new FeatureEventHook(processor);
 }
 if (config.mode === 'hook') client.addHooks(hook);
+if (config.mode === 'noop') client.addHooks({ finally() {} });
 
 async function timeEvaluations(count) {
   const t0 = process.hrtime.bigint();

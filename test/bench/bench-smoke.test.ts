@@ -19,8 +19,8 @@ const ROW_IDS = [
   'raw.eps', 'raw.cpu', 'axios.eps', 'axios.cpu', 'otel.eps', 'otel.cpu', 'ours.eps', 'ours.cpu',
   'ratio.ours_raw_eps', 'ratio.ours_raw_cpu', 'ratio.axios_raw_cpu', 'ratio.ours_otel_eps',
   'of_nohook.eps', 'of_hook.eps', 'of_hook.cpu', 'ratio.of_hook_nohook',
-  'add.ns', 'of_eval_nohook.ns', 'of_eval_hook.ns', 'hook.ns',
-  'heap.bytes', 'heap.json_bytes', 'ratio.heap_json', 'rss.peak', 'rss.growth', 'overflow.exact',
+  'add.ns', 'of_eval_nohook.ns', 'of_eval_noop.ns', 'of_eval_hook.ns', 'hook.ns',
+  'heap.bytes', 'heap.json_bytes', 'ratio.heap_json', 'rss.peak', 'rss.growth', 'heap.retained_growth', 'overflow.exact',
   'shutdown.hanging', 'shutdown.refused',
 ];
 
