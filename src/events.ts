@@ -65,6 +65,10 @@ export function jsonProblem(value: unknown, path: string, seen: unknown[] = []):
     case 'object': {
       if (value === null) return undefined;
       if (seen.includes(value)) return `${path} contains a cycle`;
+      // As JSON (and the serializer) do: what is sent is what toJSON returns.
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+        return jsonProblem((value as { toJSON(): unknown }).toJSON(), path, seen);
+      }
       seen.push(value);
       let problem: string | undefined;
       if (Array.isArray(value)) {
@@ -85,12 +89,22 @@ export function jsonProblem(value: unknown, path: string, seen: unknown[] = []):
   }
 }
 
+/** A map field (metadata, evaluationContext, ...) is written key by key, as the serializer does: no toJSON of its own. */
+function recordProblem(record: Record<string, unknown>, path: string): string | undefined {
+  const seen: unknown[] = [record];
+  for (const key of Object.keys(record)) {
+    const problem = jsonProblem(record[key], `${path}.${key}`, seen);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
 /** Frozen maps of primitives already found valid: they cannot change, so they are checked once. */
 const validFrozenMaps = new WeakSet<object>();
 
 function mapProblem(value: Record<string, unknown>, path: string): string | undefined {
   if (validFrozenMaps.has(value)) return undefined;
-  const problem = jsonProblem(value, path);
+  const problem = recordProblem(value, path);
   if (problem === undefined && Object.isFrozen(value) && Object.values(value).every((v) => typeof v !== 'object' || v === null)) {
     validFrozenMaps.add(value);
   }
@@ -130,5 +144,5 @@ export function validateEvent(event: unknown): string | undefined {
   }
   if (!isPlainObject(event.evaluationContext)) return 'evaluationContext must be an object';
   if (!isPlainObject(event.trackingEventDetails)) return 'trackingEventDetails must be an object';
-  return jsonProblem(event.evaluationContext, 'evaluationContext') ?? jsonProblem(event.trackingEventDetails, 'trackingEventDetails');
+  return recordProblem(event.evaluationContext, 'evaluationContext') ?? recordProblem(event.trackingEventDetails, 'trackingEventDetails');
 }
