@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { BatchProcessor } from '../../src/batch-processor.js';
-import type { ExportableEvent } from '../../src/events.js';
-import { serializeBatch } from '../../src/serialize.js';
+import { validateEvent, type ExportableEvent } from '../../src/events.js';
+import { serializeBatch, serializeEvent } from '../../src/serialize.js';
 import { WebhookExporter } from '../../src/webhook/webhook-exporter.js';
 import { assertAccounting } from './support/accounting.js';
 import { captureDiag } from './support/diag-capture.js';
@@ -223,17 +223,48 @@ describe('poison events: each is dropped alone and counted, its neighbours are d
     assert.equal(stats.failedExports, 0);
   });
 
-  it('does not let an event whose serialization throws block its batch forever', async () => {
+  it('judges a value by what its toJSON returns, as the serializer does: a throwing or unfaithful toJSON is dropped and counted', async () => {
     class ExplodingJson {
       toJSON(): never {
         throw new Error('toJSON exploded');
       }
     }
-    const exploding = featureEvent('exploding', { value: new ExplodingJson() });
-    const events = [featureEvent('before'), exploding, featureEvent('after')];
-    assert.doesNotThrow(() => serializeBatch({}, events), 'serializeBatch leaves the event out instead of throwing');
+    class BigIntJson {
+      toJSON(): unknown {
+        return { amount: 10n };
+      }
+    }
+    class Money {
+      toJSON(): unknown {
+        return { amount: 10, currency: 'EUR' };
+      }
+    }
+    const events = [
+      featureEvent('before'),
+      featureEvent('exploding', { value: new ExplodingJson() }),
+      featureEvent('bigint-json', { value: { nested: [new BigIntJson()] } }),
+      featureEvent('date', { value: new Date(0), metadata: { at: new Date(0) } }),
+      featureEvent('money', { value: new Money() }),
+      featureEvent('after'),
+    ];
+    assert.doesNotThrow(() => serializeBatch({}, events), 'serializeBatch leaves an event out instead of throwing');
     const { stats, acceptedKeys } = await deliver(events, 10);
     assert.equal(stats.failedExports, 0, 'the batch was not failed (and so not retried forever)');
-    assert.deepEqual(acceptedKeys, ['before', 'after']);
+    assert.deepEqual(acceptedKeys, ['before', 'date', 'money', 'after']);
+    assert.equal(stats.dropped.invalid, 2, 'left out of the body means counted, not "delivered"');
+    assert.equal(stats.delivered, 4);
+  });
+
+  it('the processor and the serializer agree on every poison and hostile event', () => {
+    for (const { label, event } of [...poisons(), ...hostile()]) {
+      let problem: string | undefined;
+      try {
+        problem = validateEvent(event);
+      } catch {
+        problem = 'throws';
+      }
+      assert.notEqual(problem, undefined, `${label} is invalid`);
+      assert.equal(serializeEvent(event as ExportableEvent), undefined, `${label} is left out by the serializer`);
+    }
   });
 });
