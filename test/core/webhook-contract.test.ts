@@ -64,6 +64,14 @@ describe('WebhookExporter request contract (SPEC §5, nock)', () => {
     return new Promise((resolve) => exporter.export(batch, resolve, signal ? { signal } : undefined));
   }
 
+  // nock intercepts every http request once imported; keep it to this file, as the real-server tests want real sockets.
+  before(() => {
+    if (!nock.isActive()) nock.activate();
+  });
+  after(() => {
+    nock.restore();
+  });
+
   beforeEach(() => {
     nock.disableNetConnect();
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import type http from 'node:http';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import nock from 'nock';
 import sinon from 'sinon';
 import { BatchProcessor } from '../../src/batch-processor.js';
 import type { ExportableEvent } from '../../src/events.js';
@@ -73,6 +74,16 @@ describe('WebhookExporter end to end (real node:http server on 127.0.0.1)', () =
     });
     return { server, got };
   }
+
+  // Real sockets here: take nock's interceptor out (it drops keep-alive) while these tests run, then put it back as found.
+  let nockWasActive = false;
+  before(() => {
+    nockWasActive = nock.isActive();
+    if (nockWasActive) nock.restore();
+  });
+  after(() => {
+    if (nockWasActive) nock.activate();
+  });
 
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
