@@ -76,7 +76,11 @@ export function createReceiver(options: ReceiverOptions): (req: IncomingMessage,
     throw new RangeError('createReceiver option maxBodyBytes must be a positive integer');
   }
   if (typeof options.onBatch !== 'function') throw new TypeError('createReceiver option onBatch must be a function');
-  const secret = options.secret || undefined;
+  // An empty secret would turn checking off without a word (think `process.env.SECRET ?? ''`).
+  if (options.secret !== undefined && (typeof options.secret !== 'string' || options.secret === '')) {
+    throw new TypeError('createReceiver option secret must be a non-empty string when given');
+  }
+  const secret = options.secret;
 
   return (req, res) => {
     req.on('error', () => undefined);

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
+import { inspect } from 'node:util';
 import axios, { type AxiosInstance, type AxiosRequestConfig, type InternalAxiosRequestConfig } from 'axios';
 import { SIGNATURE_HEADER, sign } from '../signature.js';
 import { WebhookError, toWebhookError } from './errors.js';
@@ -126,6 +127,15 @@ export class WebhookTransport {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** Never shows the secret or header values it holds. */
+  [inspect.custom](): string {
+    return `WebhookTransport { endpoint: '${this.options.origin}' }`;
+  }
+
+  toJSON(): { endpoint: string } {
+    return { endpoint: this.options.origin };
   }
 
   /** Closes the keep-alive sockets. */

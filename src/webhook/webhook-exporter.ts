@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
 import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ExportableEvent } from '../events.js';
@@ -58,6 +59,15 @@ export class WebhookExporter implements EventExporter<ExportableEvent> {
     this.isShutdown = true;
     await this.forceFlush();
     this.transport.destroy();
+  }
+
+  /** What `console.log(exporter)` and `JSON.stringify` show: never the secret or header values. */
+  [inspect.custom](): string {
+    return `WebhookExporter { endpoint: '${this.options.origin}', signed: ${this.options.secret !== undefined} }`;
+  }
+
+  toJSON(): { endpoint: string; signed: boolean } {
+    return { endpoint: this.options.origin, signed: this.options.secret !== undefined };
   }
 
   /** The id a receiver sees in `webhook-id` for this batch. */
