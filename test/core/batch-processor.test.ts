@@ -536,6 +536,19 @@ describe('BatchProcessor (SPEC §4)', () => {
       assertAccounting(p);
     });
 
+    it('rule 5: add() never throws, whatever it is given; non-events are dropped as invalid later', async () => {
+      const exporter = new FakeExporter(() => OK);
+      const p = make(exporter);
+      for (const junk of [null, undefined, 42, 'feature', [], Symbol('s')]) {
+        assert.doesNotThrow(() => p.add(junk as unknown as ExportableEvent));
+      }
+      p.add(feature(1));
+      await p.forceFlush();
+      assert.deepEqual(exporter.batches(), [u(1)]);
+      assert.equal(p.stats().dropped.invalid, 6);
+      assertAccounting(p);
+    });
+
     it('rule 5: a batch of only invalid events makes no export call', async () => {
       const exporter = new FakeExporter(() => OK);
       const p = make(exporter);
@@ -631,6 +644,16 @@ describe('BatchProcessor (SPEC §4)', () => {
       await p.forceFlush();
       assert.deepEqual(order, ['export u1,u2', 'exporter.shutdown']);
       assert.equal(shutdownSpy.callCount, 1);
+    });
+
+    it('rule 7: the shutdown pass sends every pending batch in order', async () => {
+      const exporter = new FakeExporter(() => OK);
+      const p = make(exporter, { maxEventInMemory: 2, maxBufferedEvents: 100 });
+      addAll(p, features(1, 5));
+      await p.shutdown();
+      assert.deepEqual(exporter.batches(), [u(1, 2), u(3, 4), u(5)]);
+      assert.equal(p.stats().delivered, 5);
+      assert.equal(p.stats().dropped.shutdown, 0);
     });
 
     it('rule 7: shutdown stops the ticker; add() after shutdown counts in dropped.shutdown', async () => {

@@ -153,6 +153,39 @@ describe('WebhookExporter request contract (SPEC §5, nock)', () => {
     });
   });
 
+  describe('§3 callback contract', () => {
+    it('calls the callback exactly once, whatever the outcome', async () => {
+      sinon.stub(Math, 'random').returns(0);
+      endpoint(204, 500, 500, { error: 'ECONNRESET' }, { error: 'ECONNRESET' }, 413);
+      const exporter = make({ maxRetries: 1 });
+      const counts: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        let count = 0;
+        await new Promise<void>((resolve) =>
+          exporter.export([feature(i)], () => {
+            count++;
+            resolve();
+          }),
+        );
+        await exporter.forceFlush();
+        counts.push(count);
+      }
+      const controller = new AbortController();
+      controller.abort();
+      let aborted = 0;
+      exporter.export([feature(9)], () => aborted++, { signal: controller.signal });
+      await exporter.forceFlush();
+      assert.deepEqual([...counts, aborted], [1, 1, 1, 1, 1]);
+    });
+
+    it('POSTs to https endpoints too', async () => {
+      const scope = nock('https://secure.test').post('/ff').reply(204);
+      const exporter = make({ endpointUrl: 'https://secure.test/ff' });
+      assert.equal((await send(exporter, [feature(1)])).code, ExportResultCode.SUCCESS);
+      assert.ok(scope.isDone());
+    });
+  });
+
   describe('webhook-id', () => {
     it('is the same on every in-call retry of a batch, and differs between export calls', async () => {
       sinon.stub(Math, 'random').returns(0);
@@ -318,6 +351,13 @@ describe('WebhookExporter request contract (SPEC §5, nock)', () => {
       endpoint([503, { 'Retry-After': new Date(FAKE_NOW + 4_000).toUTCString() }], 204);
       const { waits } = await waitsOf(make({ maxRetries: 2 }), 1);
       assert.deepEqual(waits, [4_000]);
+    });
+
+    it('an unreadable Retry-After falls back to the exponential wait', async () => {
+      sinon.stub(Math, 'random').returns(0.5);
+      endpoint([503, { 'Retry-After': 'soon' }], 204);
+      const { waits } = await waitsOf(make({ maxRetries: 1 }), 1);
+      assert.deepEqual(waits, [500]);
     });
 
     it('a Retry-After over 5 s ends the export at once, failed with retryAfterMs', async () => {
