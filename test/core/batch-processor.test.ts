@@ -695,19 +695,25 @@ describe('BatchProcessor (SPEC §4)', () => {
       assertAccounting(p);
     });
 
-    it('rule 7: the deadline covers an export already in flight when shutdown is called', async () => {
+    it('rule 7: the deadline counts from the shutdown call and also covers an export already in flight', async () => {
       const exporter = new FakeExporter();
       const p = make(exporter, { exportTimeout: 5_000, flushInterval: 1_000 });
       p.add(feature(1));
-      await clock.tickAsync(1_000); // a timed export starts, never answered
-      await clock.tickAsync(4_000);
+      await clock.tickAsync(1_000); // t=1 000: a timed export starts and is never answered
+      await clock.tickAsync(4_000); // t=5 000
       p.add(feature(2));
-      const closing = watch(p.shutdown());
-      await clock.tickAsync(999); // the timed export's own timeout: it fails at t=6 000
-      // then the shutdown pass retries it with what is left of the deadline
-      await clock.tickAsync(4_001);
-      assert.equal(closing.done, true, 'shutdown ends within exportTimeout of its call');
+      const closing = watch(p.shutdown()); // deadline t=10 000
+      await clock.tickAsync(1_000); // t=6 000: the timed export times out; the shutdown pass sends its batch again
+      assert.equal(exporter.calls.length, 2);
+      assert.equal(exporter.calls[1]?.batch, exporter.calls[0]?.batch);
+      await clock.tickAsync(3_999);
+      assert.equal(closing.done, false);
+      assert.equal(exporter.calls[1]?.signal?.aborted, false);
+      await clock.tickAsync(1); // t=10 000
+      assert.equal(exporter.calls[1]?.signal?.aborted, true);
+      assert.equal(closing.done, true);
       assert.equal(p.stats().dropped.shutdown, 2);
+      assertAccounting(p);
     });
 
     it('rule 7: a backoff or Retry-After wait does not delay shutdown', async () => {

@@ -206,6 +206,26 @@ describe('WebhookExporter end to end (real node:http server on 127.0.0.1)', () =
     assert.equal(error.code, 'ETIMEDOUT');
   });
 
+  it('a timed-out attempt is transient: retried in-call under the same webhook-id', async () => {
+    clock = fakeClock();
+    capture = new DiagCapture();
+    sinon.stub(Math, 'random').returns(0.5);
+    const arrived = new Signal<{ req: http.IncomingMessage; res: http.ServerResponse }>();
+    const server = await serve((req, res) => {
+      req.resume();
+      arrived.push({ req, res });
+    });
+    const done = send(make(server, { timeout: 2_000, maxRetries: 1 }), [feature(1)]);
+    const first = await arrived.next(); // left hanging
+    await clock.tickAsync(2_000);
+    await capture.waitFor(/retrying/);
+    await clock.nextAsync(); // the 500 ms retry wait
+    const second = await arrived.next();
+    second.res.writeHead(204).end();
+    assert.equal((await done).code, ExportResultCode.SUCCESS);
+    assert.equal(second.req.headers['webhook-id'], first.req.headers['webhook-id']);
+  });
+
   it('the attempt deadline also covers a reply that starts but never ends', async () => {
     clock = fakeClock();
     const arrived = new Signal<string>();
