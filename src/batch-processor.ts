@@ -1,5 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { assignBatchId } from './batch-id.js';
 import { validateEvent, type ExportableEvent } from './events.js';
 import { EventQueue } from './event-queue.js';
 import type { EventExporter } from './exporter.js';
@@ -87,9 +88,19 @@ export class BatchProcessor {
   private readonly exportTimeout: number;
 
   private readonly queue = new EventQueue<ExportableEvent>();
-  /** Batches already handed to the exporter once, oldest first; each keeps its array (and so its id). */
-  private readonly retryBatches: ExportableEvent[][] = [];
-  private retryCount = 0;
+  /**
+   * Batches already formed, oldest first, ahead of the queue: failed ones
+   * waiting for their next attempt, halves of a 413, and the one formed ahead
+   * while another is in flight. Each keeps its array, and so its id.
+   */
+  private readonly formedBatches: ExportableEvent[][] = [];
+  /** Formed batches that have been handed to export() at least once. */
+  private readonly attempted = new WeakSet<ExportableEvent[]>();
+  /** Batches formed ahead from events the running pass does not cover: the next pass sends them. */
+  private formedForNextPass = new WeakSet<ExportableEvent[]>();
+  /** Batches whose prepare() is scheduled or done. */
+  private readonly preparing = new WeakSet<ExportableEvent[]>();
+  private formedCount = 0;
   private inFlight = 0;
 
   private accepted = 0;
@@ -111,6 +122,8 @@ export class BatchProcessor {
   private passChain: Promise<void> = Promise.resolve();
   private passesQueued = 0;
   private sizeRerun = false;
+  /** Where the running pass stops taking events (it never chases new ones). */
+  private passUntilSeq = 0;
   private queuedForce: Promise<void> | undefined;
   private holds = 0;
   private holdTimer: NodeJS.Timeout | undefined;
@@ -147,8 +160,8 @@ export class BatchProcessor {
       return;
     }
     this.queue.push(event);
-    if (this.queue.length + this.retryCount + this.inFlight > this.maxBufferedEvents) this.dropOldest();
-    if (!this.sizeFlushScheduled && this.queue.length + this.retryCount >= this.maxEventInMemory) {
+    if (this.queue.length + this.formedCount + this.inFlight > this.maxBufferedEvents) this.dropOldest();
+    if (!this.sizeFlushScheduled && this.queue.length + this.formedCount >= this.maxEventInMemory) {
       this.sizeFlushScheduled = true;
       // After the caller's synchronous work: add() itself never serializes or sends.
       void Promise.resolve().then(() => this.onSizeReached());
@@ -176,7 +189,7 @@ export class BatchProcessor {
     const stats: ProcessorStats = {
       accepted: this.accepted,
       delivered: this.delivered,
-      pending: this.queue.length + this.retryCount,
+      pending: this.queue.length + this.formedCount,
       inFlight: this.inFlight,
       dropped: { overflow: this.droppedOverflow, invalid: this.droppedInvalid, shutdown: this.droppedShutdown },
       failedExports: this.failedExports,
@@ -193,11 +206,11 @@ export class BatchProcessor {
     const deadline = setTimeout(() => this.stopController.abort(), this.exportTimeout);
     try {
       await this.enqueuePass('shutdown');
-      const undelivered = this.queue.length + this.retryCount;
+      const undelivered = this.queue.length + this.formedCount;
       this.droppedShutdown += undelivered;
       this.queue.clear();
-      this.retryBatches.length = 0;
-      this.retryCount = 0;
+      this.formedBatches.length = 0;
+      this.formedCount = 0;
       if (undelivered > 0) diag.warn(`ff-webhook-exporter: shutdown dropped ${undelivered} undelivered events`);
       await this.shutdownExporter();
     } finally {
@@ -236,10 +249,20 @@ export class BatchProcessor {
   /** Pending + in-flight passed the cap: drop the oldest pending events, a waiting batch whole. */
   private dropOldest(): void {
     let dropped = 0;
-    while (this.queue.length + this.retryCount + this.inFlight > this.maxBufferedEvents) {
-      const batch = this.retryBatches.shift();
-      if (batch) {
-        this.retryCount -= batch.length;
+    while (this.queue.length + this.formedCount + this.inFlight > this.maxBufferedEvents) {
+      const batch = this.formedBatches.shift();
+      if (batch && !this.attempted.has(batch)) {
+        // Never sent, so no receiver knows its id: trim it to exactly the excess, as a new batch.
+        const excess = this.queue.length + this.formedCount + this.inFlight - this.maxBufferedEvents;
+        const kept = batch.slice(Math.min(excess, batch.length));
+        this.formedCount -= batch.length - kept.length;
+        dropped += batch.length - kept.length;
+        if (kept.length > 0) {
+          assignBatchId(kept);
+          this.formedBatches.unshift(kept);
+        }
+      } else if (batch) {
+        this.formedCount -= batch.length;
         dropped += batch.length;
       } else {
         this.queue.shift();
@@ -258,15 +281,20 @@ export class BatchProcessor {
 
   private onSizeReached(): void {
     this.sizeFlushScheduled = false;
-    if (this.queue.length + this.retryCount >= this.maxEventInMemory) this.requestPass('size');
+    if (this.queue.length + this.formedCount >= this.maxEventInMemory) this.requestPass('size');
   }
 
   /** A timed or size-triggered flush; forced ones go straight to enqueuePass. */
   private requestPass(kind: 'timer' | 'size'): void {
     if (this.stopping) return;
     if (this.passesQueued > 0) {
-      // Like Go's ticker, a tick during a flush is dropped; a size trigger is looked at again after it.
-      if (kind === 'size') this.sizeRerun = true;
+      // Like Go's ticker, a tick during a flush is dropped; a size trigger is looked at again after it,
+      // and meanwhile add() schedules nothing more: the full batch is formed and encoded ahead.
+      if (kind === 'size') {
+        this.sizeRerun = true;
+        this.sizeFlushScheduled = true;
+        this.prepareAhead(this.passUntilSeq);
+      }
       return;
     }
     const now = Date.now();
@@ -311,23 +339,69 @@ export class BatchProcessor {
   private async runPass(kind: PassKind): Promise<void> {
     // Events added while this pass runs wait for the next one, so a pass always ends.
     const untilSeq = this.queue.tailSeq;
+    this.passUntilSeq = untilSeq;
+    this.formedForNextPass = new WeakSet();
     while (!this.stopController.signal.aborted) {
       const batch = this.nextBatch(untilSeq);
       if (!batch) return;
-      if (!(await this.send(batch, kind))) return;
+      const sent = this.send(batch, kind);
+      this.prepareAhead(untilSeq);
+      if (!(await sent)) return;
     }
   }
 
+  /**
+   * While one batch is in flight, forms the next and lets the exporter encode
+   * it (`prepare`), so it can go out the moment the wire is free. Still one
+   * export in flight; the encoding waits for a later turn of the event loop so
+   * the current request is written first.
+   */
+  private prepareAhead(untilSeq: number): void {
+    if (typeof this.exporter.prepare !== 'function') return;
+    let ahead = this.formedBatches[0];
+    if (ahead === undefined) {
+      // Past this pass's events, only a full batch is worth forming (under load, the next pass's first).
+      const beyond = this.queue.headSeq >= untilSeq;
+      if (beyond && this.queue.length < this.maxBatchSize) return;
+      const formed = this.formBatch(beyond ? Infinity : untilSeq);
+      if (formed === undefined) return;
+      if (beyond) this.formedForNextPass.add(formed);
+      this.formedBatches.push(formed);
+      this.formedCount += formed.length;
+      ahead = formed;
+    }
+    const next = ahead;
+    if (this.preparing.has(next)) return;
+    this.preparing.add(next);
+    setImmediate(() => {
+      if (this.formedBatches[0] !== next) return;
+      try {
+        this.exporter.prepare?.(next);
+      } catch (error) {
+        diag.debug(`ff-webhook-exporter: exporter prepare failed: ${(error as Error)?.message}`);
+      }
+    }).unref();
+  }
+
   private nextBatch(untilSeq: number): ExportableEvent[] | undefined {
-    const waiting = this.retryBatches.shift();
+    if (this.formedBatches.length > 0 && this.formedForNextPass.has(this.formedBatches[0]!)) return undefined;
+    const waiting = this.formedBatches.shift();
     if (waiting) {
-      this.retryCount -= waiting.length;
+      this.formedCount -= waiting.length;
       return waiting;
     }
+    return this.formBatch(untilSeq);
+  }
+
+  /** Takes the next events accepted before `untilSeq`, less invalid ones, as a new batch with its id. */
+  private formBatch(untilSeq: number): ExportableEvent[] | undefined {
     while (this.queue.length > 0 && this.queue.headSeq < untilSeq) {
       const taken = this.queue.take(Math.min(this.maxBatchSize, untilSeq - this.queue.headSeq));
       const batch = this.withoutInvalid(taken);
-      if (batch.length > 0) return batch;
+      if (batch.length > 0) {
+        assignBatchId(batch);
+        return batch;
+      }
     }
     return undefined;
   }
@@ -353,6 +427,7 @@ export class BatchProcessor {
   /** Exports one batch; true when the pass may go on. */
   private async send(batch: ExportableEvent[], kind: PassKind): Promise<boolean> {
     this.inFlight = batch.length;
+    this.attempted.add(batch);
     const result = await this.exportWithDeadline(batch);
     this.inFlight = 0;
     if (result.code === ExportResultCode.SUCCESS) {
@@ -367,8 +442,8 @@ export class BatchProcessor {
     const fields = error as ExportErrorFields;
     if (fields.status === 413) return this.splitTooLarge(batch);
     this.recordFailure(error, fields);
-    this.retryBatches.unshift(batch);
-    this.retryCount += batch.length;
+    this.formedBatches.unshift(batch);
+    this.formedCount += batch.length;
     if (kind !== 'shutdown') this.startBackoff(fields.retryAfterMs);
     return false;
   }
@@ -383,8 +458,10 @@ export class BatchProcessor {
     const middle = Math.ceil(batch.length / 2);
     const first = batch.slice(0, middle);
     const second = batch.slice(middle);
-    this.retryBatches.unshift(first, second);
-    this.retryCount += batch.length;
+    assignBatchId(first);
+    assignBatchId(second);
+    this.formedBatches.unshift(first, second);
+    this.formedCount += batch.length;
     return true;
   }
 

@@ -16,4 +16,11 @@ export interface EventExporter<T = ExportableEvent> {
   export(batch: T[], resultCallback: (result: ExportResult) => void, options?: ExportOptions): void;
   forceFlush?(): Promise<void>;
   shutdown(): Promise<void>;
+  /**
+   * Optional, ours (OpenTelemetry's interface has no such step): the
+   * BatchProcessor calls it with the next batch while another is in flight,
+   * so the exporter can encode it ahead of its `export` call. The same array
+   * may then be exported, or dropped. Must not throw or do I/O.
+   */
+  prepare?(batch: T[]): void;
 }

@@ -163,30 +163,81 @@ function isInteger(value: unknown): value is number {
   return Number.isInteger(value);
 }
 
-function writeFeature(event: FeatureEvent): string | undefined {
-  const { userKey, key, variation, creationDate } = event;
-  if (typeof userKey !== 'string' || typeof key !== 'string' || typeof variation !== 'string') return undefined;
-  if (!isInteger(creationDate) || typeof event.default !== 'boolean') return undefined;
-  const value = typeof event.value === 'boolean' ? (event.value ? 'true' : 'false') : writeValue(event.value);
+/**
+ * The JSON of everything after `creationDate` in a feature event: the part
+ * that repeats across events of one flag (key, variation, value, default,
+ * version, source, metadata). Kept per flag key with what it was written
+ * from, and reused only when every one of those fields is equal, so the bytes
+ * are the same as writing them again.
+ */
+interface FeatureTail {
+  variation: string;
+  value: unknown;
+  isDefault: boolean;
+  version: string;
+  source: string;
+  /** The metadata map's entries when written; undefined when there was none. */
+  metadata: Record<string, unknown> | undefined;
+  metadataSize: number;
+  json: string;
+}
+
+const tailsByFlag = new Map<string, FeatureTail[]>();
+const TAIL_FLAGS_LIMIT = 4096;
+const TAILS_PER_FLAG = 16;
+/** Larger metadata maps are written each time: comparing them would cost as much. */
+const TAIL_MAX_METADATA = 8;
+
+/** Size of a map whose values are all primitives, or -1 (not cacheable). */
+function flatSize(map: Record<string, unknown>): number {
+  let size = 0;
+  for (const key in map) {
+    const item = map[key];
+    if (typeof item === 'object' && item !== null) return -1;
+    if (++size > TAIL_MAX_METADATA) return -1;
+  }
+  return size;
+}
+
+function sameMetadata(tail: FeatureTail, metadata: Record<string, unknown> | undefined): boolean {
+  const cached = tail.metadata;
+  if (cached === undefined || metadata === undefined) return cached === metadata;
+  let size = 0;
+  for (const key in metadata) {
+    if (cached[key] !== metadata[key] || !(key in cached)) return false;
+    size++;
+  }
+  return size === tail.metadataSize;
+}
+
+function findTail(tails: FeatureTail[], event: FeatureEvent, version: string, source: string): FeatureTail | undefined {
+  for (let i = 0; i < tails.length; i++) {
+    const tail = tails[i]!;
+    if (
+      tail.variation === event.variation &&
+      tail.value === event.value &&
+      tail.isDefault === event.default &&
+      tail.version === version &&
+      tail.source === source &&
+      sameMetadata(tail, event.metadata)
+    ) {
+      return tail;
+    }
+  }
+  return undefined;
+}
+
+function writeTail(event: FeatureEvent, key: string, version: string, source: string): string | undefined {
+  const { variation, metadata } = event;
+  const value = writeValue(event.value);
   if (value === undefined) return undefined;
-  // Only an absent version/source is written as ""; null is the wrong type, as validateEvent says.
-  const version = event.version === undefined ? '' : event.version;
-  const source = event.source === undefined ? '' : event.source;
-  const contextKind = event.contextKind;
-  if (typeof version !== 'string' || typeof source !== 'string') return undefined;
-  if (contextKind !== undefined && typeof contextKind !== 'string') return undefined;
-  let out = '{"kind":"feature"';
-  if (contextKind) out += ',"contextKind":' + quoteRepeated(contextKind);
-  out +=
-    ',"userKey":' + JSON.stringify(userKey) +
-    ',"creationDate":' + creationDate +
+  let out =
     ',"key":' + quoteRepeated(key) +
     ',"variation":' + quoteRepeated(variation) +
     ',"value":' + value +
     ',"default":' + (event.default ? 'true' : 'false') +
     ',"version":' + quoteRepeated(version) +
     ',"source":' + quoteRepeated(source);
-  const metadata = event.metadata;
   if (metadata !== undefined) {
     if (!isRecord(metadata)) return undefined;
     if (hasEntries(metadata)) {
@@ -196,6 +247,66 @@ function writeFeature(event: FeatureEvent): string | undefined {
     }
   }
   return out + '}';
+}
+
+function featureTail(event: FeatureEvent, key: string, version: string, source: string): string | undefined {
+  const value = event.value;
+  const metadata = event.metadata;
+  const cacheable =
+    (typeof value !== 'object' || value === null) && (metadata === undefined || (isRecord(metadata) && !hasToJSON(metadata)));
+  if (!cacheable) return writeTail(event, key, version, source);
+  let tails = tailsByFlag.get(key);
+  const found = tails && findTail(tails, event, version, source);
+  if (found) return found.json;
+  const json = writeTail(event, key, version, source);
+  const metadataSize = metadata === undefined ? 0 : flatSize(metadata);
+  if (json === undefined || metadataSize < 0 || key.length > QUOTED_MAX_LENGTH) return json;
+  if (tails === undefined) {
+    if (tailsByFlag.size >= TAIL_FLAGS_LIMIT) tailsByFlag.clear();
+    tails = [];
+    tailsByFlag.set(key, tails);
+  }
+  if (tails.length >= TAILS_PER_FLAG) tails.length = 0;
+  tails.push({
+    variation: event.variation,
+    value,
+    isDefault: event.default,
+    version,
+    source,
+    // A copy: the caller may change its map later; the cached bytes must not follow.
+    metadata: metadata === undefined ? undefined : { ...metadata },
+    metadataSize,
+    json,
+  });
+  return json;
+}
+
+/** `{"kind":"feature","contextKind":"user","userKey":` and the like, per contextKind. */
+const featurePrefixes = new Map<string | undefined, string>();
+
+function featurePrefix(contextKind: string | undefined): string {
+  let prefix = featurePrefixes.get(contextKind);
+  if (prefix === undefined) {
+    prefix = '{"kind":"feature"' + (contextKind ? ',"contextKind":' + JSON.stringify(contextKind) : '') + ',"userKey":';
+    if (featurePrefixes.size >= QUOTED_LIMIT) featurePrefixes.clear();
+    featurePrefixes.set(contextKind, prefix);
+  }
+  return prefix;
+}
+
+function writeFeature(event: FeatureEvent): string | undefined {
+  const { userKey, key, variation, creationDate } = event;
+  if (typeof userKey !== 'string' || typeof key !== 'string' || typeof variation !== 'string') return undefined;
+  if (!isInteger(creationDate) || typeof event.default !== 'boolean') return undefined;
+  // Only an absent version/source is written as ""; null is the wrong type, as validateEvent says.
+  const version = event.version === undefined ? '' : event.version;
+  const source = event.source === undefined ? '' : event.source;
+  const contextKind = event.contextKind;
+  if (typeof version !== 'string' || typeof source !== 'string') return undefined;
+  if (contextKind !== undefined && typeof contextKind !== 'string') return undefined;
+  const tail = featureTail(event, key, version, source);
+  if (tail === undefined) return undefined;
+  return featurePrefix(contextKind) + JSON.stringify(userKey) + ',"creationDate":' + creationDate + tail;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { batchIdOf } from '../batch-id.js';
 import type { ExportableEvent } from '../events.js';
 import type { EventExporter, ExportOptions } from '../exporter.js';
-import { serializeBatch } from '../serialize.js';
+import { serializeBatch, type SerializedBatch } from '../serialize.js';
 import { VERSION } from '../version.js';
 import { WebhookError } from './errors.js';
 import { RETRY_CAP_MS, isTransientStatus, parseRetryAfter, retryDelay, sleep } from './retry.js';
@@ -20,9 +21,9 @@ import { resolveWebhookOptions, type ResolvedWebhookOptions, type WebhookExporte
 export class WebhookExporter implements EventExporter<ExportableEvent> {
   private readonly options: ResolvedWebhookOptions;
   private readonly transport: WebhookTransport;
-  /** A batch array keeps its id for every attempt, in-call or at a later flush. */
-  private readonly batchIds = new WeakMap<readonly ExportableEvent[], string>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Bodies encoded ahead by prepare(); each is used once, by the export of its batch. */
+  private readonly prepared = new WeakMap<ExportableEvent[], SerializedBatch>();
   private isShutdown = false;
 
   constructor(options: WebhookExporterOptions) {
@@ -49,6 +50,11 @@ export class WebhookExporter implements EventExporter<ExportableEvent> {
     void call.finally(() => this.inFlight.delete(call));
   }
 
+  /** Encodes a batch ahead of its export (the processor calls it while another batch is in flight). */
+  prepare(batch: ExportableEvent[]): void {
+    if (!this.isShutdown && !this.prepared.has(batch)) this.prepared.set(batch, serializeBatch(this.options.meta, batch));
+  }
+
   /** Resolves once every export already started has ended. */
   async forceFlush(): Promise<void> {
     await Promise.all(this.inFlight);
@@ -70,20 +76,13 @@ export class WebhookExporter implements EventExporter<ExportableEvent> {
     return { endpoint: this.options.origin, signed: this.options.secret !== undefined };
   }
 
-  /** The id a receiver sees in `webhook-id` for this batch. */
-  batchId(batch: readonly ExportableEvent[]): string {
-    let id = this.batchIds.get(batch);
-    if (id === undefined) {
-      id = randomUUID();
-      this.batchIds.set(batch, id);
-    }
-    return id;
-  }
-
   private async send(batch: ExportableEvent[], signal?: AbortSignal): Promise<ExportResult> {
-    const { body, invalid } = serializeBatch(this.options.meta, batch);
+    const { body, invalid } = this.prepared.get(batch) ?? serializeBatch(this.options.meta, batch);
+    // Used once: a failed batch is encoded again at its next attempt rather than kept twice in memory.
+    this.prepared.delete(batch);
     if (invalid > 0) diag.warn(`ff-webhook-exporter: left ${invalid} invalid event(s) out of the batch`);
-    const id = this.batchId(batch);
+    // A processor's batch keeps its id at every flush; used alone, each call is a batch.
+    const id = batchIdOf(batch) ?? randomUUID();
     const origin = this.options.origin;
     let lastRetryAfter: number | undefined;
     for (let attempt = 0; ; attempt++) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import sinon from 'sinon';
+import { batchIdOf } from '../../src/batch-id.js';
 import { BatchProcessor } from '../../src/batch-processor.js';
 import type { ExportableEvent } from '../../src/events.js';
 import type { EventExporter, ExportOptions } from '../../src/exporter.js';
@@ -93,7 +94,7 @@ class RecordingExporter implements EventExporter {
   constructor(private readonly inner: WebhookExporter) {}
 
   export(batch: ExportableEvent[], resultCallback: (result: ExportResult) => void, options?: ExportOptions): void {
-    const id = this.inner.batchId(batch);
+    const id = batchIdOf(batch)!;
     this.inner.export(
       batch,
       (result) => {

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { batchIdOf } from '../../src/batch-id.js';
+import { BatchProcessor, type BatchProcessorOptions } from '../../src/batch-processor.js';
+import type { ExportableEvent } from '../../src/events.js';
+import { serializeBatch } from '../../src/serialize.js';
+import { WebhookExporter } from '../../src/webhook/webhook-exporter.js';
+import { OK, assertAccounting, features, keysOf, readBody, startServer, FakeExporter, type TestServer } from './support/helpers.js';
+
+/** Set by afterEach: from then on every export is answered at once, so shutdown() ends. */
+let answerAll = false;
+
+/** A FakeExporter that also records what it was asked to prepare. */
+class PreparingExporter extends FakeExporter {
+  readonly prepared: ExportableEvent[][] = [];
+  constructor() {
+    super(() => (answerAll ? OK : undefined));
+  }
+  prepare(batch: ExportableEvent[]): void {
+    this.prepared.push(batch);
+  }
+}
+
+/** One turn of the event loop: prepare() runs on a setImmediate after the export started. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function addAll(processor: BatchProcessor, events: ExportableEvent[]): void {
+  for (const event of events) processor.add(event);
+}
+
+describe('BatchProcessor: the next batch is formed and encoded while one is in flight (exporter.prepare)', () => {
+  const processors: BatchProcessor[] = [];
+  const make = (exporter: FakeExporter, options: BatchProcessorOptions): BatchProcessor => {
+    const processor = new BatchProcessor(exporter, { flushInterval: 3_600_000, ...options });
+    processors.push(processor);
+    return processor;
+  };
+  beforeEach(() => {
+    answerAll = false;
+  });
+  afterEach(async () => {
+    answerAll = true;
+    for (const processor of processors.splice(0)) {
+      const exporter = (processor as unknown as { exporter: FakeExporter }).exporter;
+      for (const call of exporter.calls) if (!call.answered) call.respond(OK);
+      await processor.shutdown();
+    }
+  });
+
+  it('prepares the next batch of the same pass, then exports that very array (same id), still one at a time', async () => {
+    const exporter = new PreparingExporter();
+    const processor = make(exporter, { maxEventInMemory: 10, maxBatchSize: 5, maxBufferedEvents: 100 });
+    addAll(processor, features(1, 10));
+    await exporter.whenCalls(1);
+    await nextTurn();
+    assert.deepEqual(keysOf(exporter.calls[0]!.batch), ['u1', 'u2', 'u3', 'u4', 'u5']);
+    assert.equal(exporter.prepared.length, 1);
+    const ahead = exporter.prepared[0]!;
+    assert.deepEqual(keysOf(ahead), ['u6', 'u7', 'u8', 'u9', 'u10']);
+    const id = batchIdOf(ahead);
+    assert.ok(id !== undefined && id !== batchIdOf(exporter.calls[0]!.batch));
+    assert.deepEqual(processor.stats(), {
+      ...processor.stats(),
+      pending: 5,
+      inFlight: 5,
+    });
+    assertAccounting(processor, 'with a batch formed ahead');
+
+    exporter.calls[0]!.respond(OK);
+    await exporter.whenCalls(2);
+    assert.equal(exporter.calls[1]!.batch, ahead, 'the prepared array itself is exported');
+    assert.equal(batchIdOf(exporter.calls[1]!.batch), id);
+    exporter.calls[1]!.respond(OK);
+    await processor.forceFlush();
+    assert.equal(exporter.maxConcurrent, 1);
+    assert.equal(processor.stats().delivered, 10);
+  });
+
+  it('forms a full batch of events added during the flight for the next pass; forceFlush still ends', async () => {
+    const exporter = new PreparingExporter();
+    const processor = make(exporter, { maxEventInMemory: 5, maxBatchSize: 5, maxBufferedEvents: 100 });
+    addAll(processor, features(1, 5));
+    await exporter.whenCalls(1);
+    const flushed = processor.forceFlush();
+    addAll(processor, features(6, 10)); // reaches maxEventInMemory while the first batch is in flight
+    await nextTurn();
+    await nextTurn();
+    assert.deepEqual(exporter.prepared.map(keysOf), [['u6', 'u7', 'u8', 'u9', 'u10']]);
+    assertAccounting(processor, 'formed for the next pass');
+    exporter.calls[0]!.respond(OK);
+    await exporter.whenCalls(2);
+    assert.equal(exporter.calls[1]!.batch, exporter.prepared[0]);
+    exporter.calls[1]!.respond(OK);
+    await flushed;
+    assert.equal(processor.stats().delivered, 10);
+  });
+
+  it('rule 4: past the cap, a batch formed ahead but never sent is trimmed to exactly the excess, under a new id', async () => {
+    const exporter = new PreparingExporter();
+    const processor = make(exporter, { maxEventInMemory: 4, maxBatchSize: 4, maxBufferedEvents: 10 });
+    addAll(processor, features(1, 8));
+    await exporter.whenCalls(1);
+    await nextTurn();
+    const ahead = exporter.prepared[0]!;
+    assert.deepEqual(keysOf(ahead), ['u5', 'u6', 'u7', 'u8']);
+    addAll(processor, features(9, 13)); // 4 in flight + 4 formed + 5 queued = 13: 3 over the cap of 10
+    const stats = processor.stats();
+    assert.equal(stats.dropped.overflow, 3);
+    assert.equal(stats.pending + stats.inFlight, 10);
+    assertAccounting(processor, 'after trimming');
+    exporter.calls[0]!.respond(OK);
+    await exporter.whenCalls(2);
+    const sent = exporter.calls[1]!.batch;
+    assert.deepEqual(keysOf(sent), ['u8'], 'the oldest three of the formed batch were dropped, and only them');
+    assert.notEqual(sent, ahead);
+    assert.notEqual(batchIdOf(sent), batchIdOf(ahead), 'a trimmed batch is a new batch with a new id');
+  });
+
+  it('an exporter without prepare() is never asked to', async () => {
+    const exporter = new FakeExporter(() => OK);
+    const processor = make(exporter, { maxEventInMemory: 6, maxBatchSize: 3, maxBufferedEvents: 100 });
+    addAll(processor, features(1, 6));
+    await processor.forceFlush();
+    assert.deepEqual(exporter.batches(), [
+      ['u1', 'u2', 'u3'],
+      ['u4', 'u5', 'u6'],
+    ]);
+  });
+});
+
+describe('WebhookExporter.prepare', () => {
+  let server: TestServer;
+  const bodies: Buffer[] = [];
+  const ids: Array<string | string[] | undefined> = [];
+  before(async () => {
+    server = await startServer(async (req, res) => {
+      ids.push(req.headers['webhook-id']);
+      bodies.push(await readBody(req));
+      res.writeHead(204).end();
+    });
+  });
+  after(() => server.close());
+
+  it('sends the bytes it encoded ahead, the same as encoding at export time, and encodes nothing after shutdown', async () => {
+    const exporter = new WebhookExporter({ endpointUrl: server.url, meta: { hostname: 'h' } });
+    const batch = features(1, 3);
+    exporter.prepare(batch);
+    const result = await new Promise((resolve) => exporter.export(batch, resolve));
+    assert.deepEqual(result, OK);
+    assert.deepEqual(bodies.at(-1), serializeBatch({ hostname: 'h' }, batch).body);
+    // Used alone, each export call is a batch of its own: a new id even for the same array.
+    await new Promise((resolve) => exporter.export(batch, resolve));
+    assert.equal(ids.length, 2);
+    assert.notEqual(ids[0], ids[1]);
+    assert.equal(batchIdOf(batch), undefined);
+    await exporter.shutdown();
+    const late = features(4, 4);
+    exporter.prepare(late);
+    assert.equal((exporter as unknown as { prepared: WeakMap<object, unknown> }).prepared.has(late), false);
+  });
+});
