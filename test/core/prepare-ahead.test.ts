@@ -158,3 +158,44 @@ describe('WebhookExporter.prepare', () => {
     assert.equal((exporter as unknown as { prepared: WeakMap<object, unknown> }).prepared.has(late), false);
   });
 });
+
+describe('serializer caches never change the bytes', () => {
+  it('a map changed after its JSON was cached is written as it is now', () => {
+    const metadata: Record<string, unknown> = { provider: 'p', reason: 'STATIC' };
+    const event = { ...features(1, 1)[0]!, metadata };
+    const first = serializeBatch({}, [event]).body.toString();
+    assert.match(first, /"metadata":\{"provider":"p","reason":"STATIC"\}/);
+    metadata.reason = 'TARGETING_MATCH';
+    metadata.extra = 1;
+    const second = serializeBatch({}, [event]).body.toString();
+    assert.match(second, /"metadata":\{"extra":1,"provider":"p","reason":"TARGETING_MATCH"\}/);
+    delete metadata.extra;
+    metadata.reason = 'STATIC';
+    assert.equal(serializeBatch({}, [event]).body.toString(), first);
+  });
+
+  it('events of one flag that differ in any repeated field each keep their own bytes', () => {
+    const base = features(1, 1)[0]!;
+    const variants: ExportableEvent[] = [
+      base,
+      { ...base, variation: 'off' },
+      { ...base, value: false },
+      { ...base, value: 'true' },
+      { ...base, value: 1 },
+      { ...base, value: null },
+      { ...base, default: true },
+      { ...base, version: '2' },
+      { ...base, source: 'CLIENT' },
+      { ...base, metadata: { a: 1 } },
+      { ...base, metadata: { a: '1' } },
+      { ...base, metadata: {} },
+    ];
+    const once = variants.map((event) => serializeBatch({}, [event]).body.toString());
+    const again = variants.map((event) => serializeBatch({}, [event]).body.toString());
+    assert.deepEqual(again, once);
+    assert.equal(new Set(once.slice(0, -1)).size, variants.length - 1, 'every variant is written differently');
+    assert.equal(once.at(-1), once[0], 'an empty metadata map is left out, as Go omits it');
+    assert.match(once[5]!, /"value":null,/);
+    assert.match(once[10]!, /"metadata":\{"a":"1"\}/);
+  });
+});
