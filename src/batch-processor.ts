@@ -94,8 +94,11 @@ export class BatchProcessor {
    * while another is in flight. Each keeps its array, and so its id.
    */
   private readonly formedBatches: ExportableEvent[][] = [];
-  /** Formed batches that have been handed to export() at least once. */
-  private readonly attempted = new WeakSet<ExportableEvent[]>();
+  /**
+   * Batches formed ahead (for prepare) and not yet handed to export(): no
+   * receiver has seen their id, so overflow may trim them to the exact excess.
+   */
+  private readonly formedAhead = new WeakSet<ExportableEvent[]>();
   /** Batches formed ahead from events the running pass does not cover: the next pass sends them. */
   private formedForNextPass = new WeakSet<ExportableEvent[]>();
   /** Batches whose prepare() is scheduled or done. */
@@ -251,7 +254,7 @@ export class BatchProcessor {
     let dropped = 0;
     while (this.queue.length + this.formedCount + this.inFlight > this.maxBufferedEvents) {
       const batch = this.formedBatches.shift();
-      if (batch && !this.attempted.has(batch)) {
+      if (batch && this.formedAhead.has(batch)) {
         // Never sent, so no receiver knows its id: trim it to exactly the excess, as a new batch.
         const excess = this.queue.length + this.formedCount + this.inFlight - this.maxBufferedEvents;
         const kept = batch.slice(Math.min(excess, batch.length));
@@ -259,6 +262,8 @@ export class BatchProcessor {
         dropped += batch.length - kept.length;
         if (kept.length > 0) {
           assignBatchId(kept);
+          this.formedAhead.add(kept);
+          if (this.formedForNextPass.has(batch)) this.formedForNextPass.add(kept);
           this.formedBatches.unshift(kept);
         }
       } else if (batch) {
@@ -366,6 +371,7 @@ export class BatchProcessor {
       const formed = this.formBatch(beyond ? Infinity : untilSeq);
       if (formed === undefined) return;
       if (beyond) this.formedForNextPass.add(formed);
+      this.formedAhead.add(formed);
       this.formedBatches.push(formed);
       this.formedCount += formed.length;
       ahead = formed;
@@ -427,7 +433,7 @@ export class BatchProcessor {
   /** Exports one batch; true when the pass may go on. */
   private async send(batch: ExportableEvent[], kind: PassKind): Promise<boolean> {
     this.inFlight = batch.length;
-    this.attempted.add(batch);
+    this.formedAhead.delete(batch);
     const result = await this.exportWithDeadline(batch);
     this.inFlight = 0;
     if (result.code === ExportResultCode.SUCCESS) {

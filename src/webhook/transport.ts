@@ -82,8 +82,11 @@ export class WebhookTransport {
       // The Buffer is sent as it is: axios' JSON transforms would rewrite it.
       transformRequest: [keepBody],
       transformResponse: [keepBody],
-      maxBodyLength: Infinity,
-      maxContentLength: Infinity,
+      // Node's http adapter, picked once instead of per request; -1 lengths skip axios' own
+      // size checks (and the stream it wraps a reply in for them): discardReply caps the reply.
+      adapter: 'http',
+      maxBodyLength: -1,
+      maxContentLength: -1,
       timeout: options.timeout,
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,

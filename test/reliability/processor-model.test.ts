@@ -134,12 +134,21 @@ class ParkingExporter implements EventExporter {
   }
 }
 
+/** The same, with the optional prepare(): the processor then forms (and may trim) a batch ahead. */
+let preparedInAllRuns = 0;
+class PreparingParkingExporter extends ParkingExporter {
+  prepare(batch: ExportableEvent[]): void {
+    if (batch.length === 0) this.violations.push('prepare of an empty batch');
+    preparedInAllRuns++;
+  }
+}
+
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-async function run(commands: Command[]): Promise<void> {
+async function run(commands: Command[], withPrepare = false): Promise<void> {
   const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
   try {
-    const exporter = new ParkingExporter();
+    const exporter = withPrepare ? new PreparingParkingExporter() : new ParkingExporter();
     const processor = new BatchProcessor(exporter, OPTIONS);
     exporter.stats = () => ({ overflow: processor.stats().dropped.overflow });
     const invalidKeys = new Set<string>();
@@ -258,7 +267,7 @@ describe('BatchProcessor against a model (fast-check)', function () {
   this.timeout(30_000);
 
   it('any sequence of add / flush / success / failure / 413 / time / shutdown keeps order, ids and the accounting', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(commandArbitrary, { maxLength: 60 }), run), { numRuns: 300 });
+    await fc.assert(fc.asyncProperty(fc.array(commandArbitrary, { maxLength: 60 }), (commands) => run(commands)), { numRuns: 300 });
   });
 
   it('the same with long runs of adds and failures (overflow while the endpoint fails)', async () => {
@@ -270,6 +279,14 @@ describe('BatchProcessor against a model (fast-check)', function () {
       ),
       { minLength: 20, maxLength: 80 },
     );
-    await fc.assert(fc.asyncProperty(failingRun, run), { numRuns: 150 });
+    await fc.assert(fc.asyncProperty(failingRun, (commands) => run(commands)), { numRuns: 150 });
+  });
+
+  it('the same with an exporter that prepares batches ahead (formed while another is in flight)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(commandArbitrary, { maxLength: 60 }), (commands) => run(commands, true)),
+      { numRuns: 300 },
+    );
+    assert.ok(preparedInAllRuns > 0, 'the runs did form batches ahead');
   });
 });
