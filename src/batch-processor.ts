@@ -362,7 +362,8 @@ export class BatchProcessor {
    * the current request is written first.
    */
   private prepareAhead(untilSeq: number): void {
-    if (typeof this.exporter.prepare !== 'function') return;
+    // While the endpoint fails, encoding ahead gains nothing and only churns memory.
+    if (typeof this.exporter.prepare !== 'function' || this.failures > 0) return;
     let ahead = this.formedBatches[0];
     if (ahead === undefined) {
       // Past this pass's events, only a full batch is worth forming (under load, the next pass's first).
