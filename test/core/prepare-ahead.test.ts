@@ -4,7 +4,7 @@ import { BatchProcessor, type BatchProcessorOptions } from '../../src/batch-proc
 import type { ExportableEvent } from '../../src/events.js';
 import { serializeBatch } from '../../src/serialize.js';
 import { WebhookExporter } from '../../src/webhook/webhook-exporter.js';
-import { OK, assertAccounting, features, keysOf, readBody, startServer, FakeExporter, type TestServer } from './support/helpers.js';
+import { OK, failure, assertAccounting, features, keysOf, readBody, startServer, FakeExporter, type TestServer } from './support/helpers.js';
 
 /** Set by afterEach: from then on every export is answered at once, so shutdown() ends. */
 let answerAll = false;
@@ -113,6 +113,29 @@ describe('BatchProcessor: the next batch is formed and encoded while one is in f
     assert.deepEqual(keysOf(sent), ['u8'], 'the oldest three of the formed batch were dropped, and only them');
     assert.notEqual(sent, ahead);
     assert.notEqual(batchIdOf(sent), batchIdOf(ahead), 'a trimmed batch is a new batch with a new id');
+  });
+
+  it('encodes nothing ahead while the endpoint fails; again once an export succeeds', async () => {
+    const exporter = new PreparingExporter();
+    const processor = make(exporter, { maxEventInMemory: 4, maxBatchSize: 2, maxBufferedEvents: 100 });
+    addAll(processor, features(1, 4));
+    await exporter.whenCalls(1);
+    exporter.calls[0]!.respond(failure()); // before the scheduled prepare ran: the failed batch is first again
+    await nextTurn();
+    assert.equal(exporter.prepared.length, 0);
+    const flushed = processor.forceFlush();
+    await exporter.whenCalls(2);
+    await nextTurn();
+    assert.equal(exporter.prepared.length, 0, 'no encoding ahead while failing');
+    exporter.calls[1]!.respond(OK);
+    await exporter.whenCalls(3);
+    exporter.calls[2]!.respond(OK);
+    await flushed;
+    assert.equal(processor.stats().delivered, 4);
+    addAll(processor, features(5, 8));
+    await exporter.whenCalls(4);
+    await nextTurn();
+    assert.deepEqual(exporter.prepared.map(keysOf), [['u7', 'u8']], 'pipelining resumes after a success');
   });
 
   it('an exporter without prepare() is never asked to', async () => {
