@@ -381,7 +381,10 @@ export class BatchProcessor {
     if (this.preparing.has(next)) return;
     this.preparing.add(next);
     setImmediate(() => {
-      if (this.formedBatches[0] !== next) return;
+      if (this.formedBatches[0] !== next) {
+        this.preparing.delete(next); // not next in line any more (a failed batch came back first)
+        return;
+      }
       try {
         this.exporter.prepare?.(next);
       } catch (error) {
