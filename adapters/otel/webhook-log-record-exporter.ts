@@ -9,6 +9,13 @@ import type { ReadableLogRecordLike } from './otel-types.js';
 export interface WebhookLogRecordExporterOptions extends WebhookExporterOptions {
   /** `source` of every event; 'SERVER' unless set, as from the OpenFeature hook. */
   source?: string;
+  /**
+   * Milliseconds one export (all its in-call retries) may take before its HTTP
+   * request is aborted. OTel's BatchLogRecordProcessor stops waiting after its
+   * own `exportTimeoutMillis` (30 000 by default) but passes no abort signal,
+   * so without this the request would go on after OTel gave up. Default 30 000.
+   */
+  exportTimeout?: number;
 }
 
 export interface WebhookLogRecordExporterStats {
@@ -30,15 +37,23 @@ export interface WebhookLogRecordExporterStats {
 export class WebhookLogRecordExporter {
   private readonly webhook: WebhookExporter;
   private readonly source: string;
+  private readonly exportTimeout: number;
   private isShutdown = false;
   private readonly counts: WebhookLogRecordExporterStats = { converted: 0, ignored: 0, invalid: 0 };
 
   constructor(options: WebhookLogRecordExporterOptions) {
-    const { source, ...webhookOptions } = options ?? ({} as WebhookLogRecordExporterOptions);
+    const { source, exportTimeout, ...webhookOptions } = options ?? ({} as WebhookLogRecordExporterOptions);
     if (source !== undefined && typeof source !== 'string') {
       throw new TypeError('WebhookLogRecordExporter: options.source must be a string');
     }
+    if (exportTimeout !== undefined && typeof exportTimeout !== 'number') {
+      throw new TypeError('WebhookLogRecordExporter: options.exportTimeout must be a number');
+    }
+    if (exportTimeout !== undefined && (!Number.isInteger(exportTimeout) || exportTimeout <= 0)) {
+      throw new RangeError('WebhookLogRecordExporter: options.exportTimeout must be a positive integer');
+    }
     this.source = source ?? 'SERVER';
+    this.exportTimeout = exportTimeout ?? 30_000;
     this.webhook = new WebhookExporter(webhookOptions);
   }
 
@@ -57,7 +72,17 @@ export class WebhookLogRecordExporter {
       return;
     }
     this.counts.converted += events.length;
-    this.webhook.export(events, resultCallback);
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.exportTimeout);
+    timer.unref();
+    this.webhook.export(
+      events,
+      (result) => {
+        clearTimeout(timer);
+        resultCallback(result);
+      },
+      { signal: deadline.signal },
+    );
   }
 
   forceFlush(): Promise<void> {

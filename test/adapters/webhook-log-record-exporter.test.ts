@@ -124,6 +124,29 @@ describe('WebhookLogRecordExporter', () => {
     }
   });
 
+  it('aborts the HTTP request at its exportTimeout, which OTel cannot do (it passes no signal)', async () => {
+    let closed!: () => void;
+    const socketClosed = new Promise<void>((resolve) => (closed = resolve));
+    // Takes the request and never answers, as a stuck endpoint does.
+    const server = createServer((req) => req.socket.once('close', () => closed()));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const stuck = new WebhookLogRecordExporter({
+      endpointUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+      timeout: 60_000,
+      exportTimeout: 50,
+    });
+    try {
+      const result = await exportRecords(stuck, [evaluation('a')]);
+      assert.equal(result.code, ExportResultCode.FAILED);
+      assert.equal((result.error as { code?: string }).code, 'ABORT_ERR');
+      await socketClosed; // the request was cancelled, not left running
+    } finally {
+      await stuck.shutdown();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it('fails at once after shutdown', async () => {
     await exporter.shutdown();
     const results: ExportResult[] = [];
@@ -138,6 +161,14 @@ describe('WebhookLogRecordExporter', () => {
     assert.throws(() => new WebhookLogRecordExporter({ endpointUrl: receiver.url, source: 3 as unknown as string }), {
       name: 'TypeError',
       message: /source/,
+    });
+    assert.throws(() => new WebhookLogRecordExporter({ endpointUrl: receiver.url, exportTimeout: 0 }), {
+      name: 'RangeError',
+      message: /exportTimeout/,
+    });
+    assert.throws(() => new WebhookLogRecordExporter({ endpointUrl: receiver.url, exportTimeout: '5' as unknown as number }), {
+      name: 'TypeError',
+      message: /exportTimeout/,
     });
   });
 });
