@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 /**
  * Argument helpers shared by the commands. Every problem becomes a UsageError,
  * which `main` prints as one line and turns into exit code 2.
@@ -18,6 +20,22 @@ interface ParseArgsError {
 }
 
 /** Runs a `node:util` parseArgs call and rewrites its errors as one-line UsageErrors. */
+type CommandOptions = NonNullable<ParseArgsConfig['options']>;
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+/**
+ * `parseArgs` as every command uses it: options only, strict, with `-h/--help`;
+ * its errors become one-line UsageErrors (exit 2).
+ */
+export function parseCommandArgs<const O extends CommandOptions>(
+  argv: string[],
+  options: O,
+): ReturnType<typeof parseArgs<{ args: string[]; strict: true; allowPositionals: false; options: O & typeof HELP_OPTION }>>['values'] {
+  return withUsageErrors(() =>
+    parseArgs({ args: argv, strict: true, allowPositionals: false, options: { ...options, ...HELP_OPTION } }),
+  ).values;
+}
+
 export function withUsageErrors<T>(parse: () => T): T {
   try {
     return parse();

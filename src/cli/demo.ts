@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { BatchProcessor } from '../batch-processor.js';
 import { WebhookExporter } from '../webhook/webhook-exporter.js';
-import { optionalInteger, parseEndpoint, parseSecret, UsageError, withUsageErrors } from './args.js';
+import { optionalInteger, parseCommandArgs, parseEndpoint, parseSecret, UsageError } from './args.js';
 import { CountingExporter } from './counting-exporter.js';
 import { DEMO_FLAGS, evaluateDemoFlag } from './demo-flags.js';
 import { startDemoReceiver, type DemoReceiver } from './demo-receiver.js';
@@ -57,19 +56,11 @@ export function isMissingOpenFeature(error: unknown): boolean {
 }
 
 export async function demo(argv: string[], io: CliIo, load: () => Promise<DemoModules> = loadDemoModules): Promise<number> {
-  const { values } = withUsageErrors(() =>
-    parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        events: { type: 'string' },
-        endpoint: { type: 'string' },
-        secret: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
-  );
+  const values = parseCommandArgs(argv, {
+    events: { type: 'string' },
+    endpoint: { type: 'string' },
+    secret: { type: 'string' },
+  });
   if (values.help === true) {
     io.stdout.write(DEMO_HELP);
     return 0;

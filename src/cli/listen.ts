@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { parseArgs } from 'node:util';
 import { createReceiver } from '../receiver.js';
 import { NdjsonAppender } from './appender.js';
-import { parseInteger, parseSecret, UsageError, withUsageErrors } from './args.js';
+import { parseCommandArgs, parseInteger, parseSecret, UsageError } from './args.js';
 import { describeError, hostUrl, plural } from './format.js';
 import { println, type CliIo } from './io.js';
 import { RecentIds } from './recent-ids.js';
@@ -38,20 +37,12 @@ const REMEMBERED_IDS = 10_000;
 const CLOSE_GRACE_MS = 2_000;
 
 export async function listen(argv: string[], io: CliIo): Promise<number> {
-  const { values } = withUsageErrors(() =>
-    parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        secret: { type: 'string' },
-        out: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
-  );
+  const values = parseCommandArgs(argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    secret: { type: 'string' },
+    out: { type: 'string' },
+  });
   if (values.help === true) {
     io.stdout.write(LISTEN_HELP);
     return 0;

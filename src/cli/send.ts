@@ -1,5 +1,4 @@
 import { fstatSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { BatchProcessor } from '../batch-processor.js';
 import { validateEvent, type ExportableEvent } from '../events.js';
 import { WebhookExporter } from '../webhook/webhook-exporter.js';
@@ -11,7 +10,7 @@ import {
   parseMeta,
   parseSecret,
   UsageError,
-  withUsageErrors,
+  parseCommandArgs,
 } from './args.js';
 import { CountingExporter } from './counting-exporter.js';
 import { count, describeError, plural, rate } from './format.js';
@@ -109,24 +108,16 @@ export async function send(argv: string[], io: CliIo): Promise<number> {
 
 /** Parses the arguments into a ready exporter and processor; undefined when --help was asked for. */
 function createSender(argv: string[], io: CliIo): Sender | undefined {
-  const { values } = withUsageErrors(() =>
-    parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        endpoint: { type: 'string' },
-        secret: { type: 'string' },
-        header: { type: 'string', multiple: true },
-        meta: { type: 'string', multiple: true },
-        'flush-interval': { type: 'string' },
-        'max-event-in-memory': { type: 'string' },
-        timeout: { type: 'string' },
-        'max-retries': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }),
-  );
+  const values = parseCommandArgs(argv, {
+    endpoint: { type: 'string' },
+    secret: { type: 'string' },
+    header: { type: 'string', multiple: true },
+    meta: { type: 'string', multiple: true },
+    'flush-interval': { type: 'string' },
+    'max-event-in-memory': { type: 'string' },
+    timeout: { type: 'string' },
+    'max-retries': { type: 'string' },
+  });
   if (values.help === true) return undefined;
   const endpoint = parseEndpoint(values.endpoint);
   const maxEventInMemory = optionalInteger('max-event-in-memory', values['max-event-in-memory'], 1) ?? DEFAULT_MAX_EVENT_IN_MEMORY;
