@@ -446,6 +446,12 @@ export class BatchProcessor {
       this.backoffUntil = 0;
       this.retryAfterUntil = 0;
       this.overflowWarned = false;
+      if (this.backoffTimer !== undefined) {
+        // A size trigger held by the old backoff is looked at again when this pass ends, not when it fires.
+        clearTimeout(this.backoffTimer);
+        this.backoffTimer = undefined;
+        this.sizeRerun = true;
+      }
       return true;
     }
     const error = result.error ?? new Error('export failed');
