@@ -55,6 +55,18 @@ export function unixSeconds(date: Date | number = Date.now()): number {
  * Rejects BigInt, functions, symbols, undefined, NaN/±Infinity and cycles,
  * at any depth.
  */
+/**
+ * Deepest nesting of objects and arrays an event may carry. The validator and
+ * the serializer share it, so an event that passes one never overflows the
+ * stack in the other (and is then lost while counted as delivered).
+ */
+export const MAX_JSON_DEPTH = 512;
+
+/** A `new String()`, `new Number()` or `new Boolean()`: JSON writes the primitive inside. */
+export function isBoxedPrimitive(value: object): value is { valueOf(): string | number | boolean } {
+  return value instanceof String || value instanceof Number || value instanceof Boolean;
+}
+
 export function jsonProblem(value: unknown, path: string, seen: unknown[] = []): string | undefined {
   switch (typeof value) {
     case 'string':
@@ -65,6 +77,8 @@ export function jsonProblem(value: unknown, path: string, seen: unknown[] = []):
     case 'object': {
       if (value === null) return undefined;
       if (seen.includes(value)) return `${path} contains a cycle`;
+      if (seen.length >= MAX_JSON_DEPTH) return `${path} nests deeper than ${MAX_JSON_DEPTH} levels`;
+      if (isBoxedPrimitive(value)) return jsonProblem(value.valueOf(), path, seen);
       // As JSON (and the serializer) do: what is sent is what toJSON returns.
       if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
         return jsonProblem((value as { toJSON(): unknown }).toJSON(), path, seen);

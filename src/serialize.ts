@@ -1,4 +1,4 @@
-import type { ExportableEvent, FeatureEvent, TrackingEvent } from './events.js';
+import { MAX_JSON_DEPTH, isBoxedPrimitive, type ExportableEvent, type FeatureEvent, type TrackingEvent } from './events.js';
 
 /**
  * JSON exactly as GO Feature Flag's Go structs marshal (SPEC §2): fixed field
@@ -142,7 +142,8 @@ export function writeValue(value: unknown, stack: object[] = []): string | undef
       return value ? 'true' : 'false';
     case 'object': {
       if (value === null) return 'null';
-      if (stack.includes(value)) return undefined;
+      if (stack.includes(value) || stack.length >= MAX_JSON_DEPTH) return undefined;
+      if (isBoxedPrimitive(value)) return writeValue(value.valueOf(), stack);
       if (hasToJSON(value)) return writeValue(value.toJSON(), stack);
       stack.push(value);
       const out = Array.isArray(value) ? writeArray(value, stack) : writeObject(value as Record<string, unknown>, stack);

@@ -24,6 +24,10 @@ export class CountingExporter implements EventExporter {
     );
   }
 
+  prepare(batch: ExportableEvent[]): void {
+    this.inner.prepare?.(batch);
+  }
+
   forceFlush(): Promise<void> {
     return this.inner.forceFlush?.() ?? Promise.resolve();
   }

@@ -43,8 +43,15 @@ export class WebhookExporter implements EventExporter<ExportableEvent> {
       resultCallback({ code: ExportResultCode.FAILED, error: new Error('WebhookExporter is shut down') });
       return;
     }
-    const call = this.send(batch, options?.signal).then(resultCallback, (error: unknown) =>
-      resultCallback({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }),
+    const report = (result: ExportResult): void => {
+      try {
+        resultCallback(result);
+      } catch (error) {
+        diag.error(`ff-webhook-exporter: an export result callback threw: ${(error as Error)?.message}`);
+      }
+    };
+    const call = this.send(batch, options?.signal).then(report, (error: unknown) =>
+      report({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }),
     );
     this.inFlight.add(call);
     void call.finally(() => this.inFlight.delete(call));
