@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import { BatchProcessor } from '../../src/batch-processor.js';
-import { FAKE_NOW, FakeExporter, OK, assertAccounting, fakeClock, failure, features } from '../core/support/helpers.js';
+import { FAKE_NOW, FakeExporter, OK, assertAccounting, fakeClock, failure, features } from './support/helpers.js';
 
 describe('review: a success resets the backoff (SPEC §4 rule 3)', () => {
   let clock: sinon.SinonFakeTimers;

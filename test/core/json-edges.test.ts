@@ -3,7 +3,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { MAX_JSON_DEPTH, validateEvent, type FeatureEvent } from '../../src/events.js';
 import { serializeEvent } from '../../src/serialize.js';
 import { WebhookExporter } from '../../src/webhook/webhook-exporter.js';
-import { deadPort } from '../core/support/helpers.js';
+import { deadPort } from './support/helpers.js';
 
 const base: FeatureEvent = { kind: 'feature', userKey: 'u', creationDate: 1, key: 'k', variation: 'v', value: true, default: false };
 
