@@ -1,10 +1,28 @@
 import type { ExportResult } from '@opentelemetry/core';
 import type { ExportableEvent } from './events.js';
 
-/** Options the processor passes to one `export` call. */
+/**
+ * A batch's events already encoded by the processor, as plain data so that it
+ * crosses copies of the package (ESM beside CJS, two versions in one tree):
+ * the chunks, concatenated, are exactly the JSON array `[e1,e2,...]` of the
+ * events handed to the same `export` call, in order.
+ */
+export interface EncodedEvents {
+  readonly chunks: readonly Uint8Array[];
+  readonly byteLength: number;
+}
+
+/** Options the processor passes to one `export` call (SPEC §3). */
 export interface ExportOptions {
   /** Aborted when the export passes its deadline; the exporter cancels its I/O. */
   signal?: AbortSignal;
+  /**
+   * The processor's id for this batch, the same on every attempt (SPEC §4
+   * rule 3). An exporter called without one makes a new id per call.
+   */
+  batchId?: string;
+  /** The batch's bytes, encoded once when the batch was formed; exporters may ignore it. */
+  encoded?: EncodedEvents;
 }
 
 /**

@@ -1,6 +1,7 @@
 export type { FeatureEvent, TrackingEvent, ExportableEvent } from './events.js';
 export { unixSeconds, validateEvent, UNDEFINED_TARGETING_KEY, SDK_DEFAULT_VARIATION } from './events.js';
-export type { EventExporter, ExportOptions } from './exporter.js';
+export type { EventExporter, ExportOptions, EncodedEvents } from './exporter.js';
+export { signStandard, signStandardHeader, standardSecretKey, STANDARD_SECRET_PREFIX, STANDARD_ID_HEADER, STANDARD_TIMESTAMP_HEADER, STANDARD_SIGNATURE_HEADER } from './standard-webhooks.js';
 export { batchIdOf } from './batch-id.js';
 export { sign, verifySignature, SIGNATURE_HEADER, SIGNATURE_PREFIX } from './signature.js';
 export { serializeEvent, serializeBatch } from './serialize.js';
