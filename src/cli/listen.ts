@@ -65,7 +65,7 @@ export async function listen(argv: string[], io: CliIo): Promise<number> {
   const totals = { batches: 0, events: 0, rejected: 0 };
   const signature = secret === undefined ? 'unchecked' : 'valid'; // the receiver only calls onBatch past a good signature
   const receive = createReceiver({
-    secret,
+    ...(secret === undefined ? {} : { secret }), // a present but undefined secret is a TypeError (SPEC §9)
     onBatch: async (payload, { webhookId }) => {
       const id = printableId(webhookId);
       const count = payload.events.length;

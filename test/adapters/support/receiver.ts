@@ -19,7 +19,7 @@ export interface TestReceiver {
 export async function startReceiver(secret?: string): Promise<TestReceiver> {
   const deliveries: Delivery[] = [];
   const handler = createReceiver({
-    secret,
+    ...(secret === undefined ? {} : { secret }), // a present but undefined secret is a TypeError
     onBatch(payload, { webhookId }) {
       deliveries.push({ payload, webhookId });
     },
