@@ -127,7 +127,8 @@ export function readSignatureClaim(headers: WebhookHeaders, nowMs: number, toler
   try {
     const standard = headerValue(headers, 'webhook-signature');
     if (standard !== undefined) {
-      if (typeof standard !== 'string') return { ok: false, reason: 'several webhook-signature headers' };
+      // Node's req.headers and Fetch's Headers join a repeated header with ", ", which no single one holds.
+      if (typeof standard !== 'string' || /,\s/.test(standard)) return { ok: false, reason: 'several webhook-signature headers' };
       return standardClaim(headers, standard, nowMs, tolerance);
     }
     const github = headerValue(headers, GITHUB);
