@@ -86,7 +86,7 @@ export async function demo(argv: string[], io: CliIo, load: () => Promise<DemoMo
     let exporter: CountingExporter;
     let processor: BatchProcessor;
     try {
-      exporter = new CountingExporter(new WebhookExporter({ endpointUrl: target, secret, meta: { source: 'ff-webhook demo' } }));
+      exporter = new CountingExporter(new WebhookExporter({ endpointUrl: target, ...(secret !== undefined && { secret }), meta: { source: 'ff-webhook demo' } }));
       processor = new BatchProcessor(exporter, DEMO_PROCESSOR_OPTIONS);
     } catch (error) {
       if (error instanceof TypeError || error instanceof RangeError) throw new UsageError(error.message);

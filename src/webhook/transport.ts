@@ -2,9 +2,13 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { inspect } from 'node:util';
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import axios, { type AxiosInstance, type AxiosRequestConfig, type InternalAxiosRequestConfig } from 'axios';
-import { SIGNATURE_HEADER, sign } from '../signature.js';
+import { GZIP_ENCODING, gzipBody } from './compression.js';
 import { WebhookError, toWebhookError } from './errors.js';
+import { signatureHeaders } from './signing.js';
+import type { Compression, SignatureScheme } from './webhook-options.js';
 
 /** Header carrying the batch id, the same on every attempt of a batch. */
 export const WEBHOOK_ID_HEADER = 'webhook-id';
@@ -15,7 +19,10 @@ export interface TransportOptions {
   endpointUrl: string;
   /** Origin of endpointUrl: the only part of it that errors name. */
   origin: string;
-  secret?: string;
+  /** Newest first; absent when unsigned. */
+  secrets?: readonly string[];
+  signatureScheme: SignatureScheme;
+  compression?: Compression;
   headers: Readonly<Record<string, string | string[]>>;
   /** Total deadline of one attempt, in milliseconds. */
   timeout: number;
@@ -72,6 +79,8 @@ export class WebhookTransport {
   private readonly client: AxiosInstance;
   private readonly httpAgent = new http.Agent({ keepAlive: true });
   private readonly httpsAgent = new https.Agent({ keepAlive: true });
+  /** Compressed bodies by the body they came from: in-call retries reuse the same bytes. */
+  private readonly compressed = new WeakMap<Buffer, Promise<Buffer>>();
 
   constructor(private readonly options: TransportOptions) {
     this.client = axios.create({
@@ -113,8 +122,12 @@ export class WebhookTransport {
     if (signal?.aborted) attempt.abort();
     else signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      const wire = await this.wireBody(body);
       const config = { signal: attempt.signal, webhookId } as AxiosRequestConfig;
-      const response = await this.client.post<Readable>(this.options.endpointUrl, body, config);
+      // Our own POST must not show up in the host's traces (its HTTP instrumentation checks this context).
+      const response = await context.with(suppressTracing(context.active()), () =>
+        this.client.post<Readable>(this.options.endpointUrl, wire, config),
+      );
       await discardReply(response.data, attempt.signal);
       const retryAfter = response.headers['retry-after'];
       return typeof retryAfter === 'string' ? { status: response.status, retryAfter } : { status: response.status };
@@ -130,6 +143,17 @@ export class WebhookTransport {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** The bytes on the wire: the body, or its gzip, compressed once per body. */
+  private wireBody(body: Buffer): Promise<Buffer> | Buffer {
+    if (this.options.compression === undefined) return body;
+    let wire = this.compressed.get(body);
+    if (wire === undefined) {
+      wire = gzipBody(body);
+      this.compressed.set(body, wire);
+    }
+    return wire;
   }
 
   /** Never shows the secret or header values it holds. */
@@ -150,6 +174,7 @@ export class WebhookTransport {
   private addHeaders(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
     const { headers } = config;
     headers.set('Content-Type', 'application/json');
+    if (this.options.compression !== undefined) headers.set('Content-Encoding', GZIP_ENCODING);
     headers.set('User-Agent', this.options.userAgent);
     for (const [name, value] of Object.entries(this.options.headers)) headers.set(name, value);
     const webhookId = (config as WebhookRequestConfig).webhookId;
@@ -157,8 +182,15 @@ export class WebhookTransport {
     return config;
   }
 
+  /** Signs the exact bytes axios will send; runs per attempt, so each gets a fresh webhook-timestamp. */
   private addSignature(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
-    if (this.options.secret) config.headers.set(SIGNATURE_HEADER, sign(config.data as Buffer, this.options.secret));
+    const webhookId = (config as WebhookRequestConfig).webhookId ?? '';
+    const signed = signatureHeaders(this.options.signatureScheme, this.options.secrets, {
+      body: config.data as Buffer,
+      webhookId,
+      now: Date.now(),
+    });
+    for (const [name, value] of Object.entries(signed)) config.headers.set(name, value);
     return config;
   }
 }

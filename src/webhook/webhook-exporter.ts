@@ -31,9 +31,11 @@ export class WebhookExporter implements EventExporter<ExportableEvent> {
     this.transport = new WebhookTransport({
       endpointUrl: this.options.endpointUrl,
       origin: this.options.origin,
-      secret: this.options.secret,
       headers: this.options.headers,
       timeout: this.options.timeout,
+      signatureScheme: this.options.signatureScheme,
+      ...(this.options.secrets && { secrets: this.options.secrets }),
+      ...(this.options.compression && { compression: this.options.compression }),
       userAgent: `ff-webhook-exporter/${VERSION}`,
     });
   }
@@ -76,11 +78,11 @@ export class WebhookExporter implements EventExporter<ExportableEvent> {
 
   /** What `console.log(exporter)` and `JSON.stringify` show: never the secret or header values. */
   [inspect.custom](): string {
-    return `WebhookExporter { endpoint: '${this.options.origin}', signed: ${this.options.secret !== undefined} }`;
+    return `WebhookExporter { endpoint: '${this.options.origin}', signed: ${this.options.secrets !== undefined} }`;
   }
 
   toJSON(): { endpoint: string; signed: boolean } {
-    return { endpoint: this.options.origin, signed: this.options.secret !== undefined };
+    return { endpoint: this.options.origin, signed: this.options.secrets !== undefined };
   }
 
   private async send(batch: ExportableEvent[], signal?: AbortSignal): Promise<ExportResult> {

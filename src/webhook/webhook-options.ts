@@ -5,8 +5,17 @@ import { hostname } from 'node:os';
 export interface WebhookExporterOptions {
   /** Where batches are POSTed; http or https only. Required. */
   endpointUrl: string;
-  /** Signs each body (`X-Hub-Signature-256`); none when absent or empty. */
-  secret?: string;
+  /**
+   * Signs each body; leave the key out to send unsigned. An array (non-empty,
+   * newest first) rotates keys: Standard Webhooks sends one signature per
+   * secret, the GitHub header the first secret's only. Present but empty or
+   * `undefined` (an unset environment variable) is a TypeError.
+   */
+  secret?: string | readonly string[];
+  /** Which signature headers to send. Default `'github'` (`X-Hub-Signature-256`, as GO Feature Flag). */
+  signatureScheme?: SignatureScheme;
+  /** `'gzip'` compresses each body (`Content-Encoding: gzip`); the signatures cover the compressed bytes. Default none. */
+  compression?: Compression;
   /** Sent as the body's `meta`; `hostname` is added unless given. */
   meta?: Record<string, string>;
   /** Extra request headers; an array sends the header once per value. */
@@ -17,11 +26,22 @@ export interface WebhookExporterOptions {
   maxRetries?: number;
 }
 
+/** `'github'`: X-Hub-Signature-256; `'standard'`: Standard Webhooks; `'both'`: all of them, for migrating receivers. */
+export type SignatureScheme = 'github' | 'standard' | 'both';
+export type Compression = 'gzip';
+
+const SCHEMES: readonly SignatureScheme[] = ['github', 'standard', 'both'];
+/** The longest delay a Node.js timer can hold; longer ones fire after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The options once checked, with defaults filled in. */
 export interface ResolvedWebhookOptions {
   endpointUrl: string;
   origin: string;
-  secret?: string;
+  /** Newest first; absent when unsigned. */
+  secrets?: readonly string[];
+  signatureScheme: SignatureScheme;
+  compression?: Compression;
   meta: Record<string, string>;
   headers: Record<string, string | string[]>;
   timeout: number;
@@ -29,18 +49,60 @@ export interface ResolvedWebhookOptions {
 }
 
 /** Headers the exporter owns: configuring them would break the body or its signature. */
-const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'webhook-id', 'x-hub-signature-256']);
+const RESERVED_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'x-hub-signature-256',
+]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function integerOption(value: unknown, name: string, fallback: number, min: number): number {
+function integerOption(value: unknown, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number') throw new TypeError(`WebhookExporter option ${name} must be a number`);
   if (!Number.isInteger(value) || value < min) {
     throw new RangeError(`WebhookExporter option ${name} must be an integer ≥ ${min}`);
   }
+  if (value > max) throw new RangeError(`WebhookExporter option ${name} must be at most ${max} (the longest timer Node.js can hold)`);
+  return value;
+}
+
+/** Messages name the option and the position, never the value: it is a secret. */
+function checkSecrets(options: WebhookExporterOptions): readonly string[] | undefined {
+  if (!Object.prototype.hasOwnProperty.call(options, 'secret')) return undefined;
+  const secret: unknown = options.secret;
+  if (secret === undefined || secret === '') {
+    throw new TypeError(
+      'WebhookExporter option secret is empty or undefined (an unset environment variable?); leave the option out to send unsigned',
+    );
+  }
+  if (typeof secret === 'string') return [secret];
+  if (!Array.isArray(secret)) throw new TypeError('WebhookExporter option secret must be a string or an array of strings');
+  if (secret.length === 0) throw new TypeError('WebhookExporter option secret must not be an empty array');
+  secret.forEach((item: unknown, i) => {
+    if (typeof item !== 'string') throw new TypeError(`WebhookExporter option secret[${i}] must be a string`);
+    if (item === '') throw new TypeError(`WebhookExporter option secret[${i}] is empty`);
+  });
+  return [...(secret as string[])];
+}
+
+function checkScheme(value: unknown): SignatureScheme {
+  if (value === undefined) return 'github';
+  if (!SCHEMES.includes(value as SignatureScheme)) {
+    throw new TypeError(`WebhookExporter option signatureScheme must be one of 'github', 'standard', 'both'`);
+  }
+  return value as SignatureScheme;
+}
+
+function checkCompression(value: unknown): Compression | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'gzip') throw new TypeError(`WebhookExporter option compression must be 'gzip' or left out`);
   return value;
 }
 
@@ -103,17 +165,18 @@ function checkHeaders(headers: unknown): Record<string, string | string[]> {
 export function resolveWebhookOptions(options: WebhookExporterOptions): ResolvedWebhookOptions {
   if (!isRecord(options)) throw new TypeError('WebhookExporter options must be an object');
   const url = checkEndpoint(options.endpointUrl);
-  if (options.secret !== undefined && typeof options.secret !== 'string') {
-    throw new TypeError('WebhookExporter option secret must be a string');
-  }
+  const secrets = checkSecrets(options);
+  const compression = checkCompression(options.compression);
   const resolved: ResolvedWebhookOptions = {
     endpointUrl: options.endpointUrl,
     origin: url.origin,
+    signatureScheme: checkScheme(options.signatureScheme),
     meta: checkMeta(options.meta),
     headers: checkHeaders(options.headers),
-    timeout: integerOption(options.timeout, 'timeout', 10_000, 1),
+    timeout: integerOption(options.timeout, 'timeout', 10_000, 1, MAX_TIMER_MS),
     maxRetries: integerOption(options.maxRetries, 'maxRetries', 2, 0),
   };
-  if (options.secret) resolved.secret = options.secret;
+  if (secrets !== undefined) resolved.secrets = secrets;
+  if (compression !== undefined) resolved.compression = compression;
   return resolved;
 }

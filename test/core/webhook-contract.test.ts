@@ -125,12 +125,16 @@ describe('WebhookExporter request contract (SPEC §5, nock)', () => {
       assert.equal(headers['x-tenant'], 't1, t2');
     });
 
-    it('sends no signature header without a secret (or with an empty one)', async () => {
-      const { seen } = endpoint(204, 204);
-      await send(make({ secret: undefined }), [feature(1)]);
-      await send(make({ secret: '' }), [feature(1)]);
-      assert.equal(seen.length, 2);
-      for (const request of seen) assert.equal(request.headers['x-hub-signature-256'], undefined);
+    // SPEC §9 changed this: an empty or undefined secret used to mean unsigned; now only a left-out key does.
+    it('sends no signature header when the secret is left out', async () => {
+      const { seen } = endpoint(204);
+      const unsigned = new WebhookExporter({ endpointUrl: URL_, meta: { hostname: 'host-1' } });
+      exporters.push(unsigned);
+      await send(unsigned, [feature(1)]);
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0]?.headers['x-hub-signature-256'], undefined);
+      assert.equal(seen[0]?.headers['webhook-signature'], undefined);
+      assert.match(String(seen[0]?.headers['webhook-id']), UUID);
     });
 
     it('meta.hostname is the machine hostname unless meta sets it', async () => {

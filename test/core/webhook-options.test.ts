@@ -64,7 +64,48 @@ describe('WebhookExporter options (SPEC §5)', () => {
     rejects({ ...base, secret: 12345 }, TypeError, /secret/);
   });
 
-  for (const reserved of ['Content-Type', 'content-length', 'Webhook-Id', 'x-hub-signature-256', 'X-HUB-SIGNATURE-256']) {
+  // SPEC §9: present but empty or undefined used to mean unsigned; now only a left-out key does.
+  it('secret: present but empty or undefined (an unset environment variable) is a TypeError naming secret', () => {
+    rejects({ ...base, secret: '' }, TypeError, /option secret is empty or undefined/);
+    rejects({ ...base, secret: undefined }, TypeError, /option secret is empty or undefined/);
+    const { secret: _left, ...unsigned } = base;
+    assert.equal(resolveWebhookOptions(unsigned).secrets, undefined);
+  });
+
+  it('secret: an array (newest first) is copied; empty, or holding an empty or non-string item, is a TypeError naming the index', () => {
+    const secrets = [SECRET, 'older-key'];
+    const resolved = resolveWebhookOptions({ ...base, secret: secrets });
+    secrets.push('later');
+    assert.deepEqual(resolved.secrets, [SECRET, 'older-key']);
+    assert.deepEqual(resolveWebhookOptions({ ...base, secret: SECRET }).secrets, [SECRET]);
+    rejects({ ...base, secret: [] }, TypeError, /secret must not be an empty array/);
+    rejects({ ...base, secret: [SECRET, ''] }, TypeError, /secret\[1\] is empty/);
+    rejects({ ...base, secret: [SECRET, 7] }, TypeError, /secret\[1\] must be a string/);
+    rejects({ ...base, secret: { key: SECRET } }, TypeError, /secret must be a string or an array/);
+  });
+
+  it("signatureScheme: 'github' by default, 'standard' or 'both'; anything else is a TypeError naming it", () => {
+    assert.equal(resolveWebhookOptions(base).signatureScheme, 'github');
+    for (const scheme of ['github', 'standard', 'both'] as const) {
+      assert.equal(resolveWebhookOptions({ ...base, signatureScheme: scheme }).signatureScheme, scheme);
+    }
+    rejects({ ...base, signatureScheme: 'svix' }, TypeError, /signatureScheme/);
+    rejects({ ...base, signatureScheme: 'GitHub' }, TypeError, /signatureScheme/);
+  });
+
+  it("compression: none by default, 'gzip'; anything else is a TypeError naming it", () => {
+    assert.equal(resolveWebhookOptions(base).compression, undefined);
+    assert.equal(resolveWebhookOptions({ ...base, compression: 'gzip' }).compression, 'gzip');
+    rejects({ ...base, compression: 'br' }, TypeError, /compression/);
+    rejects({ ...base, compression: true }, TypeError, /compression/);
+  });
+
+  it('timeout: at most 2^31−1 ms, the longest timer Node.js holds (RangeError naming timeout)', () => {
+    assert.equal(resolveWebhookOptions({ ...base, timeout: 2 ** 31 - 1 }).timeout, 2 ** 31 - 1);
+    for (const bad of [2 ** 31, Number.MAX_SAFE_INTEGER]) rejects({ ...base, timeout: bad }, RangeError, /timeout must be at most 2147483647/);
+  });
+
+  for (const reserved of ['Content-Type', 'content-length', 'Content-Encoding', 'Webhook-Id', 'webhook-timestamp', 'Webhook-Signature', 'x-hub-signature-256', 'X-HUB-SIGNATURE-256']) {
     it(`headers: ${reserved} is reserved (TypeError naming it)`, () => {
       rejects({ ...base, headers: { [reserved]: 'x' } }, TypeError, new RegExp(reserved, 'i'));
     });
