@@ -144,7 +144,8 @@ export function validateEvent(event: unknown): string | undefined {
   if (kind !== 'feature' && kind !== 'tracking') return "kind must be 'feature' or 'tracking'";
   if (typeof event.userKey !== 'string') return 'userKey must be a string';
   if (typeof event.key !== 'string') return 'key must be a string';
-  if (!Number.isInteger(event.creationDate)) return 'creationDate must be an integer (Unix seconds)';
+  // Go decodes it as an int64: 1e21 would be sent as `1e+21` and 2**63 rounded, and the receiver refuses the batch.
+  if (!Number.isSafeInteger(event.creationDate)) return 'creationDate must be a safe integer (Unix seconds)';
   const contextKind = optionalString(event, 'contextKind');
   if (contextKind !== undefined) return contextKind;
   if (kind === 'feature') {

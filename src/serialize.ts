@@ -160,8 +160,9 @@ function hasEntries(value: Record<string, unknown>): boolean {
   return false;
 }
 
+/** Go reads creationDate as an int64: only a safe integer is written as digits JSON can carry exactly. */
 function isInteger(value: unknown): value is number {
-  return Number.isInteger(value);
+  return Number.isSafeInteger(value);
 }
 
 /**

@@ -70,6 +70,11 @@ function poisons(): Poison[] {
     { label: 'creationDate fractional', event: feature({ creationDate: 1_700_000_000.5 }) },
     { label: 'creationDate a string', event: feature({ creationDate: '1700000000' }) },
     { label: 'creationDate NaN', event: feature({ creationDate: NaN }) },
+    // Go reads creationDate as an int64: these would reach it as 1e+21 or a rounded 2^63 and fail the batch.
+    { label: 'creationDate 1e21', event: feature({ creationDate: 1e21 }) },
+    { label: 'creationDate 2^63', event: feature({ creationDate: 2 ** 63 }) },
+    { label: 'creationDate past MAX_SAFE_INTEGER', event: feature({ creationDate: Number.MAX_SAFE_INTEGER + 1 }) },
+    { label: 'tracking creationDate 1e21', event: tracking({ creationDate: 1e21 }) },
     { label: 'variation missing', event: without(feature({}), 'variation') },
     { label: 'variation a number', event: feature({ variation: 1 }) },
     { label: 'default missing', event: without(feature({}), 'default') },
