@@ -7,7 +7,7 @@ import type { EventExporter } from './exporter.js';
 
 /** Options of a {@link BatchProcessor}; every number is a positive integer. */
 export interface BatchProcessorOptions {
-  /** Milliseconds between timed flushes. Default 60 000 (GO Feature Flag's). */
+  /** Milliseconds between timed flushes, at most 2^31−1. Default 60 000 (GO Feature Flag's). A `Retry-After` longer than 1 hour is not honoured: that failure backs off as any other. */
   flushInterval?: number;
   /** Pending events that trigger a flush. Default 100 000 (GO Feature Flag's). */
   maxEventInMemory?: number;
@@ -15,7 +15,7 @@ export interface BatchProcessorOptions {
   maxBufferedEvents?: number;
   /** Events per export call. Default maxEventInMemory. */
   maxBatchSize?: number;
-  /** Milliseconds one export (all its in-call retries) may take. Default 30 000. */
+  /** Milliseconds one export (all its in-call retries) may take, at most 2^31−1. Default 30 000. */
   exportTimeout?: number;
 }
 
@@ -48,15 +48,25 @@ interface ExportErrorFields {
 }
 
 const FIRST_BACKOFF_MS = 1_000;
+/** The longest delay a Node timer holds; a larger one silently fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A `Retry-After` is honoured up to this; past it the failure backs off as any other. */
+const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
 /** Keeps the process alive while forceFlush() or shutdown() is awaited; never fires. */
 const HOLD_INTERVAL_MS = 2 ** 30;
 
-function positiveInteger(options: BatchProcessorOptions, name: keyof BatchProcessorOptions, fallback: number): number {
+function positiveInteger(
+  options: BatchProcessorOptions,
+  name: keyof BatchProcessorOptions,
+  fallback: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const value = options[name] ?? fallback;
   if (typeof value !== 'number') throw new TypeError(`BatchProcessor option ${name} must be a number`);
   if (!Number.isInteger(value) || value <= 0) {
     throw new RangeError(`BatchProcessor option ${name} must be a positive integer`);
   }
+  if (value > max) throw new RangeError(`BatchProcessor option ${name} must be at most ${max} ms (${value} given)`);
   return value;
 }
 
@@ -140,11 +150,11 @@ export class BatchProcessor {
     private readonly exporter: EventExporter<ExportableEvent>,
     options: BatchProcessorOptions = {},
   ) {
-    this.flushInterval = positiveInteger(options, 'flushInterval', 60_000);
+    this.flushInterval = positiveInteger(options, 'flushInterval', 60_000, MAX_TIMER_MS);
     this.maxEventInMemory = positiveInteger(options, 'maxEventInMemory', 100_000);
     this.maxBufferedEvents = positiveInteger(options, 'maxBufferedEvents', 4 * this.maxEventInMemory);
     this.maxBatchSize = positiveInteger(options, 'maxBatchSize', this.maxEventInMemory);
-    this.exportTimeout = positiveInteger(options, 'exportTimeout', 30_000);
+    this.exportTimeout = positiveInteger(options, 'exportTimeout', 30_000, MAX_TIMER_MS);
     if (this.maxBatchSize > this.maxBufferedEvents) {
       throw new RangeError('BatchProcessor option maxBatchSize must not exceed maxBufferedEvents');
     }
@@ -222,20 +232,50 @@ export class BatchProcessor {
     }
   }
 
-  private async flushExporter(): Promise<void> {
-    try {
-      await this.exporter.forceFlush?.();
-    } catch (error) {
-      diag.warn(`ff-webhook-exporter: exporter forceFlush failed: ${(error as Error)?.message}`);
-    }
+  /** The exporter's own forceFlush, waited for at most exportTimeout (a user exporter may never settle). */
+  private flushExporter(): Promise<void> {
+    // The global setTimeout, not AbortSignal.timeout: one clock for every timer of the processor.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.exportTimeout);
+    timer.unref();
+    return this.exporterStep('forceFlush', () => this.exporter.forceFlush?.(), controller.signal).finally(() =>
+      clearTimeout(timer),
+    );
   }
 
-  private async shutdownExporter(): Promise<void> {
-    try {
-      await this.exporter.shutdown();
-    } catch (error) {
-      diag.warn(`ff-webhook-exporter: exporter shutdown failed: ${(error as Error)?.message}`);
-    }
+  /** The exporter's shutdown, waited for until the shutdown deadline at most. */
+  private shutdownExporter(): Promise<void> {
+    return this.exporterStep('shutdown', () => this.exporter.shutdown(), this.stopController.signal);
+  }
+
+  /** Runs one of the exporter's own steps; resolves when it settles or `bound` aborts, never rejects. */
+  private exporterStep(name: string, step: () => Promise<void> | undefined, bound: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        bound.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        diag.warn(`ff-webhook-exporter: exporter ${name} did not settle in time; not waiting for it`);
+        done();
+      };
+      let running: Promise<void> | undefined;
+      try {
+        running = step();
+      } catch (error) {
+        running = Promise.reject(error);
+      }
+      if (running === undefined) return done();
+      if (bound.aborted) {
+        running.catch(() => undefined);
+        return onAbort();
+      }
+      bound.addEventListener('abort', onAbort, { once: true });
+      running.then(done, (error: unknown) => {
+        diag.warn(`ff-webhook-exporter: exporter ${name} failed: ${(error as Error)?.message}`);
+        done();
+      });
+    });
   }
 
   /** While a forceFlush() or shutdown() is awaited, a ref'd timer keeps the process alive. */
@@ -495,7 +535,9 @@ export class BatchProcessor {
     this.failures++;
     const now = Date.now();
     const ceiling = Math.min(this.flushInterval, FIRST_BACKOFF_MS * 2 ** Math.min(this.failures - 1, 30));
-    const retryAfter = typeof retryAfterMs === 'number' && retryAfterMs > 0 ? retryAfterMs : 0;
+    // An endpoint cannot silence flushes for longer than the ceiling (nor past what a timer holds).
+    const asked = typeof retryAfterMs === 'number' && retryAfterMs > 0 ? retryAfterMs : 0;
+    const retryAfter = asked <= MAX_RETRY_AFTER_MS ? asked : 0;
     this.backoffUntil = now + Math.max(Math.random() * ceiling, retryAfter);
     this.retryAfterUntil = now + retryAfter;
   }
