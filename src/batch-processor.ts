@@ -38,6 +38,11 @@ export interface ProcessorStats {
   lastError?: LastExportError;
 }
 
+interface SplitFamily {
+  refusals: number;
+  budget: number;
+}
+
 type PassKind = 'timer' | 'size' | 'force' | 'shutdown';
 
 /** Fields an exporter's error may carry (SPEC §3). */
@@ -113,6 +118,8 @@ export class BatchProcessor {
   private formedForNextPass = new WeakSet<ExportableEvent[]>();
   /** Batches whose prepare() is scheduled or done. */
   private readonly preparing = new WeakSet<ExportableEvent[]>();
+  /** The pieces of one batch split by 413s share one refusal budget (the split floor). */
+  private readonly splitFamilies = new WeakMap<ExportableEvent[], SplitFamily>();
   private formedCount = 0;
   private inFlight = 0;
 
@@ -504,8 +511,19 @@ export class BatchProcessor {
     return false;
   }
 
-  /** A 413 is not a failure: the batch is replaced by its halves, tried at once, first half first. */
+  /**
+   * A 413 is not a failure: the batch is replaced by its halves, tried at once, first half first.
+   * The floor: the pieces of one batch may be refused 2·⌈log2 n⌉ + 2 times in all, enough to find
+   * two events too large alone; past it the endpoint refuses everything, and the rest of that batch
+   * is dropped as invalid in bulk with one warning, instead of one request per event (2n − 1).
+   */
   private splitTooLarge(batch: ExportableEvent[]): boolean {
+    let family = this.splitFamilies.get(batch);
+    if (family === undefined) {
+      family = { refusals: 0, budget: 2 * Math.ceil(Math.log2(batch.length + 1)) + 2 };
+      this.splitFamilies.set(batch, family);
+    }
+    if (++family.refusals > family.budget) return this.dropRefusedFamily(batch, family);
     if (batch.length === 1) {
       this.droppedInvalid++;
       diag.warn('ff-webhook-exporter: the endpoint answered 413 to a single event; dropped it');
@@ -516,8 +534,27 @@ export class BatchProcessor {
     const second = batch.slice(middle);
     assignBatchId(first);
     assignBatchId(second);
+    this.splitFamilies.set(first, family);
+    this.splitFamilies.set(second, family);
     this.formedBatches.unshift(first, second);
     this.formedCount += batch.length;
+    return true;
+  }
+
+  private dropRefusedFamily(batch: ExportableEvent[], family: SplitFamily): boolean {
+    let dropped = batch.length;
+    for (let i = this.formedBatches.length - 1; i >= 0; i--) {
+      const waiting = this.formedBatches[i]!;
+      if (this.splitFamilies.get(waiting) !== family) continue;
+      this.formedBatches.splice(i, 1);
+      this.formedCount -= waiting.length;
+      dropped += waiting.length;
+    }
+    this.droppedInvalid += dropped;
+    diag.warn(
+      `ff-webhook-exporter: the endpoint answered 413 ${family.refusals} times to the pieces of one batch; ` +
+        `dropped its last ${dropped} event(s) as invalid (counted in stats().dropped.invalid)`,
+    );
     return true;
   }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import { BatchProcessor } from '../../src/batch-processor.js';
-import { OK, FakeExporter, assertAccounting, failure, fakeClock, feature } from '../core/support/helpers.js';
+import { OK, FakeExporter, assertAccounting, failure, fakeClock, feature, features } from '../core/support/helpers.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -134,6 +134,32 @@ describe('reliability at the edges (issue 12)', () => {
       await clock.tickAsync(2_000);
       assert.equal(done, true);
       assert.equal(p.stats().delivered, 1);
+    });
+  });
+
+  describe('the 413 split floor', () => {
+    it('an endpoint answering 413 to everything gets O(log n) requests per flush, all events accounted', async () => {
+      const exporter = new FakeExporter(() => failure({ status: 413 }));
+      const p = make(exporter, { maxEventInMemory: 1_000 });
+      for (const event of features(1, 1_000)) p.add(event);
+      await p.forceFlush();
+      const budget = 2 * Math.ceil(Math.log2(1_001)) + 2;
+      assert.ok(exporter.calls.length <= budget + 2, `${exporter.calls.length} requests, not 2n − 1 = 1999`);
+      assert.equal(p.stats().dropped.invalid, 1_000);
+      assert.equal(p.stats().failedExports, 0, 'a 413 is not a failed export');
+      assertAccounting(p, 'after the floor');
+    });
+
+    it('above the floor, a single event too large alone is still isolated and dropped alone', async () => {
+      const exporter = new FakeExporter((call) =>
+        call.batch.some((event) => event.userKey === 'u637') ? failure({ status: 413 }) : OK,
+      );
+      const p = make(exporter, { maxEventInMemory: 1_000 });
+      for (const event of features(1, 1_000)) p.add(event);
+      await p.forceFlush();
+      assert.equal(p.stats().dropped.invalid, 1);
+      assert.equal(p.stats().delivered, 999);
+      assertAccounting(p, 'after isolating one event');
     });
   });
 });
