@@ -4,11 +4,17 @@ import { BatchLogRecordProcessor, InMemoryLogRecordExporter, LoggerProvider, typ
 import { OtelLogsExporter, OTEL_LOGGER_NAME } from '../../adapters/otel/index.js';
 import { BatchProcessor, VERSION, type ExportableEvent, type FeatureEvent, type TrackingEvent } from '../../src/index.js';
 
-/** `export` with its callback turned into a value; also checks it came exactly once, synchronously. */
-function exportNow(exporter: OtelLogsExporter, batch: ExportableEvent[]): ExportResult {
+/** `export` with its callback turned into a value, once the provider took the records; checks it came exactly once. */
+async function exportNow(exporter: OtelLogsExporter, batch: ExportableEvent[]): Promise<ExportResult> {
   const results: ExportResult[] = [];
-  exporter.export(batch, (result) => results.push(result));
-  assert.equal(results.length, 1, 'the callback came once, inside export');
+  await new Promise<void>((resolve) =>
+    exporter.export(batch, (result) => {
+      results.push(result);
+      resolve();
+    }),
+  );
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  assert.equal(results.length, 1, 'the callback came once');
   return results[0]!;
 }
 
@@ -76,7 +82,7 @@ describe('OtelLogsExporter into a real LoggerProvider (in-memory log exporter)',
   }
 
   it('emits every attribute of a user evaluation, with its time and scope', async () => {
-    assert.deepEqual(exportNow(exporter, [USER_EVENT]), { code: ExportResultCode.SUCCESS });
+    assert.deepEqual(await exportNow(exporter, [USER_EVENT]), { code: ExportResultCode.SUCCESS });
     const [record, ...rest] = await records();
     assert.equal(rest.length, 0);
     assert.equal(record!.eventName, 'feature_flag.evaluation');
@@ -99,7 +105,7 @@ describe('OtelLogsExporter into a real LoggerProvider (in-memory log exporter)',
   });
 
   it('leaves out the context id of an anonymous user', async () => {
-    exportNow(exporter, [ANONYMOUS_EVENT]);
+    await exportNow(exporter, [ANONYMOUS_EVENT]);
     const [record] = await records();
     assert.deepEqual(record!.attributes, {
       'event.name': 'feature_flag.evaluation',
@@ -113,7 +119,7 @@ describe('OtelLogsExporter into a real LoggerProvider (in-memory log exporter)',
   });
 
   it("writes default: true as error.type 'general' and reason 'error', with no variant", async () => {
-    exportNow(exporter, [FAILED_EVENT]);
+    await exportNow(exporter, [FAILED_EVENT]);
     const [record] = await records();
     assert.deepEqual(record!.attributes, {
       'event.name': 'feature_flag.evaluation',
@@ -128,7 +134,7 @@ describe('OtelLogsExporter into a real LoggerProvider (in-memory log exporter)',
 
   it('leaves a null value out and keeps false and 0', async () => {
     const base = { ...ANONYMOUS_EVENT, metadata: undefined };
-    exportNow(exporter, [
+    await exportNow(exporter, [
       { ...base, value: null },
       { ...base, value: false },
       { ...base, value: 0 },
@@ -139,7 +145,7 @@ describe('OtelLogsExporter into a real LoggerProvider (in-memory log exporter)',
   });
 
   it('keeps the order of the batch', async () => {
-    exportNow(exporter, [FAILED_EVENT, USER_EVENT, ANONYMOUS_EVENT]);
+    await exportNow(exporter, [FAILED_EVENT, USER_EVENT, ANONYMOUS_EVENT]);
     assert.deepEqual(
       (await records()).map((r) => r.attributes['feature_flag.key']),
       ['no-such-flag', 'limits', 'banner-color'],
@@ -149,7 +155,7 @@ describe('OtelLogsExporter into a real LoggerProvider (in-memory log exporter)',
   it('skips tracking events and invalid events, counts them, and still succeeds', async () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    const result = exportNow(exporter, [
+    const result = await exportNow(exporter, [
       TRACKING_EVENT,
       USER_EVENT,
       { ...USER_EVENT, value: cyclic },
@@ -162,7 +168,7 @@ describe('OtelLogsExporter into a real LoggerProvider (in-memory log exporter)',
     assert.deepEqual(exporter.stats(), { emitted: 1, ignored: 1, invalid: 4 });
   });
 
-  it('counts an event the logger throws on as invalid, never throwing itself', () => {
+  it('counts an event the logger throws on as invalid, never throwing itself', async () => {
     const throwing = new OtelLogsExporter({
       loggerProvider: {
         getLogger: () => ({
@@ -172,15 +178,15 @@ describe('OtelLogsExporter into a real LoggerProvider (in-memory log exporter)',
         }),
       },
     });
-    assert.deepEqual(exportNow(throwing, [USER_EVENT, ANONYMOUS_EVENT]), { code: ExportResultCode.SUCCESS });
+    assert.deepEqual(await exportNow(throwing, [USER_EVENT, ANONYMOUS_EVENT]), { code: ExportResultCode.SUCCESS });
     assert.deepEqual(throwing.stats(), { emitted: 0, ignored: 0, invalid: 2 });
   });
 
   it('fails at once after shutdown, and shutdown flushes the provider but leaves it up', async () => {
-    exportNow(exporter, [USER_EVENT]);
+    await exportNow(exporter, [USER_EVENT]);
     await exporter.shutdown();
     assert.equal(memory.getFinishedLogRecords().length, 1, 'shutdown flushed the provider');
-    const result = exportNow(exporter, [ANONYMOUS_EVENT]);
+    const result = await exportNow(exporter, [ANONYMOUS_EVENT]);
     assert.equal(result.code, ExportResultCode.FAILED);
     assert.match(result.error!.message, /shut down/);
     await exporter.shutdown(); // idempotent
@@ -208,5 +214,28 @@ describe('OtelLogsExporter into a real LoggerProvider (in-memory log exporter)',
     assert.equal(processor.stats().delivered, 3);
     assert.deepEqual(exporter.stats(), { emitted: 2, ignored: 1, invalid: 0 });
     await processor.shutdown();
+  });
+
+  it("loses nothing into an OTel BatchLogRecordProcessor at its defaults (queue 2,048): 10,000 events, 10,000 records", async () => {
+    const sink = new InMemoryLogRecordExporter();
+    const defaults = new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter: sink })] });
+    const exporter = new OtelLogsExporter({ loggerProvider: defaults });
+    const processor = new BatchProcessor(exporter); // GO Feature Flag's defaults: one batch of 10,000
+    for (let i = 0; i < 10_000; i++) processor.add({ ...USER_EVENT, userKey: `user-${i}` });
+    await processor.forceFlush();
+    const records = sink.getFinishedLogRecords();
+    assert.equal(records.length, 10_000, 'every record reached the OTel exporter');
+    assert.equal(new Set(records.map((r) => r.attributes['feature_flag.context.id'])).size, 10_000);
+    assert.equal(processor.stats().delivered, 10_000);
+    assert.equal(exporter.stats().emitted, 10_000);
+    await processor.shutdown();
+    await defaults.shutdown();
+  });
+
+  it('rejects a chunkSize that is not a positive integer, naming it', () => {
+    assert.throws(
+      () => new OtelLogsExporter({ loggerProvider: provider, chunkSize: 0 }),
+      /options\.chunkSize must be a positive integer \(0 given\)/,
+    );
   });
 });
