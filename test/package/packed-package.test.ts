@@ -22,6 +22,7 @@ function run(command: string, args: string[], cwd: string): string {
 describe('the packed package in a fresh project', function () {
   this.timeout(180_000);
   let project: string;
+  let files: string[];
 
   before(() => {
     project = mkdtempSync(join(tmpdir(), 'ff-webhook-user-'));
@@ -29,7 +30,7 @@ describe('the packed package in a fresh project', function () {
       filename: string;
       files: Array<{ path: string }>;
     }>;
-    const files = packed[0]!.files.map((file) => file.path);
+    files = packed[0]!.files.map((file) => file.path);
     assert.ok(files.every((file) => !file.startsWith('src/') && !file.startsWith('test/')), 'only built files ship');
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-app', private: true }));
     run(
@@ -44,6 +45,26 @@ describe('the packed package in a fresh project', function () {
       ],
       project,
     );
+  });
+
+  it('ships a LICENSE, the CLI once, events.ndjson, and no source map', () => {
+    assert.ok(files.includes('LICENSE'));
+    assert.match(readFileSync(join(project, 'node_modules/ff-webhook-exporter/LICENSE'), 'utf8'), /Apache License\s+Version 2\.0/);
+    assert.ok(files.includes('examples/events.ndjson'));
+    assert.deepEqual(files.filter((file) => file.endsWith('.map')), []);
+    assert.deepEqual(files.filter((file) => file.endsWith('cli/main.js')), ['dist/cjs/src/cli/main.js']);
+  });
+
+  it('runs as npx ff-webhook-exporter too', () => {
+    assert.match(run('npx', ['--no-install', 'ff-webhook-exporter', '--help'], project), /demo/);
+  });
+
+  it('tree-shakes: a bundle of verifySignature alone holds no axios or OTel code', () => {
+    writeFileSync(join(project, 'verify.mjs'), "import { verifySignature } from 'ff-webhook-exporter'; console.log(verifySignature('b', 's', 'x'));");
+    const esbuild = join(root, 'node_modules/.bin/esbuild');
+    const bundle = run(esbuild, ['verify.mjs', '--bundle', '--platform=node', '--format=esm'], project);
+    assert.ok(bundle.length < 3000, `bundle is ${bundle.length} bytes`);
+    assert.doesNotMatch(bundle, /axios|opentelemetry/);
   });
 
   after(() => rmSync(project, { recursive: true, force: true }));
