@@ -81,6 +81,7 @@ export class LiveView {
       res.end(req.method === 'HEAD' ? undefined : JSON.stringify(this.stats.snapshot()));
       return true;
     }
+    if (path === '/favicon.ico') return res.writeHead(204, COMMON_HEADERS).end(), true; // no icon, and no 404 in the console
     const asset = Object.hasOwn(ASSETS, path) ? ASSETS[path] : undefined;
     if (asset === undefined) return answer(res, 404, 'not found'), true;
     res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': asset.type, 'Content-Security-Policy': CSP, 'X-Frame-Options': 'DENY' });
