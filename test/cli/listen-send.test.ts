@@ -110,9 +110,9 @@ describe('ff-webhook listen + send (built bin)', function () {
     const events = [featureEvent(0), featureEvent(1), featureEvent(2)];
     const sent = await runCli(['send', '--endpoint', listen.url, '--meta', 'env=dev'], { input: ndjson(events) });
     assert.equal(sent.code, 0, sent.stderr);
-    await listen.waitForLine(/^  new-checkout /);
+    await listen.waitForLine(/^ {2}new-checkout /);
     const at = listen.lines.findIndex((line) => line.startsWith('batch '));
-    assert.match(listen.lines[at + 1], /^  meta \{"env":"dev","hostname":"[^"]+"\}$/);
+    assert.match(listen.lines[at + 1], /^ {2}meta \{"env":"dev","hostname":"[^"]+"\}$/);
     assert.equal(listen.lines[at + 2], '  new-checkout on=2 off=1');
   });
 
