@@ -37,7 +37,7 @@ const context = await chromium.launchPersistentContext(profile, { executablePath
 try {
   const page = await context.newPage();
   await page.goto(`http://127.0.0.1:${port}/`);
-  await page.waitForFunction("document.getElementById('failures').textContent === '1'");
+  await page.waitForSelector('#failures:text-is("1")');
   await page.screenshot({ path: 'ui-screenshot.png', fullPage: true });
   console.log('wrote ui-screenshot.png');
 } finally {

@@ -48,7 +48,8 @@ describe('ff-webhook listen --ui (headless Chromium)', function () {
     const bad = await runCli(['send', '--endpoint', listen.url, '--secret', 'wrong'], { input: ndjson([featureEvent(9)]) });
     assert.equal(bad.code, 1);
 
-    await page.waitForFunction("document.getElementById('failures').textContent === '1' && document.getElementById('events').textContent === '7'");
+    await page.waitForSelector('#failures:text-is("1")'); // selectors, not page functions: the page's CSP forbids eval
+    await page.waitForSelector('#events:text-is("7")');
     const rows = await page.$$eval('#totals tbody tr', (trs) => trs.map((tr) => [tr.getAttribute('data-flag'), tr.getAttribute('data-variation'), tr.querySelector('.count')?.textContent]));
     assert.deepEqual(rows, [['new-checkout', 'off', '3'], ['new-checkout', 'on', '4']]);
     const lines = await page.$$eval('#chart polyline', (ps) => ps.map((p) => [p.getAttribute('data-flag'), p.getAttribute('data-variation'), p.getAttribute('data-total')]));
@@ -60,7 +61,8 @@ describe('ff-webhook listen --ui (headless Chromium)', function () {
     assert.ok(await page.$eval('#failures-tile', (tile) => tile.classList.contains('bad')));
 
     await page.fill('#filter', 'nothing-matches');
-    await page.waitForFunction("document.querySelectorAll('#totals tbody tr').length === 0");
+    await page.waitForSelector('#totals-empty:not(.hidden)');
+    assert.equal(await page.locator('#totals tbody tr').count(), 0);
     assert.deepEqual(errors, []); // no CSP violation or script error
   });
 });
