@@ -105,7 +105,13 @@ export class ListenProcess {
       partial = parts.pop() ?? '';
       for (const line of parts) this.onLine(line);
     });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+    let partialErr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderr += chunk;
+      const parts = (partialErr + chunk).split('\n');
+      partialErr = parts.pop() ?? '';
+      for (const line of parts) this.onLine(line, false); // with --json, the ready line is on stderr
+    });
     this.exited = new Promise((resolveExit) => {
       child.once('close', (code, signal) => {
         for (const waiter of this.waiters) waiter.resolve('');
@@ -142,8 +148,8 @@ export class ListenProcess {
     return this.exited;
   }
 
-  private onLine(line: string): void {
-    this.lines.push(line);
+  private onLine(line: string, stdout = true): void {
+    if (stdout) this.lines.push(line);
     this.waiters = this.waiters.filter((waiter) => {
       if (!waiter.pattern.test(line)) return true;
       waiter.resolve(line);

@@ -44,7 +44,9 @@ describe('ff-webhook listen + send (built bin)', function () {
 
     const written = readFileSync(out, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.deepEqual(written.map((event) => event.userKey), events.map((event) => event.userKey));
-    assert.deepEqual(written[0], { ...events[0], version: '', source: '' }); // as serialized on the wire (SPEC §2)
+    const { meta, ...event } = written[0];
+    assert.deepEqual(event, { ...events[0], version: '', source: '' }); // as serialized on the wire (SPEC §2)
+    assert.equal(typeof (meta as Record<string, unknown>).hostname, 'string'); // the batch's meta beside each event
     assert.ok(!stopped.stdout.includes('dev-secret') && !sent.stdout.includes('dev-secret'), 'the secret is never printed');
   });
 
@@ -101,6 +103,38 @@ describe('ff-webhook listen + send (built bin)', function () {
       'batch id=batch-1 events=2 signature=unchecked duplicate (already received, not appended)',
     ]);
     assert.equal(readFileSync(out, 'utf8').trimEnd().split('\n').length, 2);
+  });
+
+  it('prints meta and per-flag counts under each batch line', async () => {
+    listen = await ListenProcess.start([]);
+    const events = [featureEvent(0), featureEvent(1), featureEvent(2)];
+    const sent = await runCli(['send', '--endpoint', listen.url, '--meta', 'env=dev'], { input: ndjson(events) });
+    assert.equal(sent.code, 0, sent.stderr);
+    await listen.waitForLine(/^ {2}new-checkout /);
+    const at = listen.lines.findIndex((line) => line.startsWith('batch '));
+    assert.match(listen.lines[at + 1], /^ {2}meta \{"env":"dev","hostname":"[^"]+"\}$/);
+    assert.equal(listen.lines[at + 2], '  new-checkout on=2 off=1');
+  });
+
+  it('--json prints one JSON line per batch and per refused request on stdout', async () => {
+    listen = await ListenProcess.start(['--json', '--secret', 'right']);
+    const good = await runCli(['send', '--endpoint', listen.url, '--secret', 'right'], { input: ndjson([featureEvent(0), featureEvent(1)]) });
+    assert.equal(good.code, 0, good.stderr);
+    const bad = await runCli(['send', '--endpoint', listen.url, '--secret', 'wrong'], { input: ndjson([featureEvent(2)]) });
+    assert.equal(bad.code, 1);
+    await listen.waitForLine(/"type":"rejected"/);
+    const stopped = await listen.stop();
+    const lines = stopped.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.equal(lines.length, 2);
+    assert.equal(lines[0].type, 'batch');
+    assert.equal(lines[0].events, 2);
+    assert.equal(lines[0].signature, 'valid');
+    assert.deepEqual(lines[0].counts, { 'new-checkout': { off: 1, on: 1 } });
+    assert.equal(typeof (lines[0].meta as Record<string, unknown>).hostname, 'string');
+    assert.match(String((lines[0].headers as Record<string, unknown>)['content-type']), /application\/json/);
+    assert.deepEqual({ type: lines[1].type, status: lines[1].status, reason: lines[1].reason }, { type: 'rejected', status: 401, reason: 'signature=invalid' });
+    assert.match(stopped.stderr, /^listening on /m);
+    assert.ok(!stopped.stdout.includes('right') && !stopped.stdout.includes('wrong'), 'no secret printed');
   });
 
   it('reports a busy port and exits 1', async () => {
