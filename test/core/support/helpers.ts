@@ -60,7 +60,7 @@ export function failure(fields: { status?: number; code?: string; retryAfterMs?:
 /** SPEC §4 rule 6, checked on one snapshot. */
 export function assertAccounting(processor: BatchProcessor, where = ''): void {
   const s = processor.stats();
-  const sum = s.delivered + s.pending + s.inFlight + s.dropped.overflow + s.dropped.invalid + s.dropped.shutdown;
+  const sum = s.delivered + s.pending + s.inFlight + s.dropped.overflow + s.dropped.invalid + s.dropped.shutdown + s.dropped.corrupt;
   assert.equal(s.accepted, sum, `rule 6 broken ${where}: ${JSON.stringify(s)}`);
 }
 
