@@ -72,6 +72,8 @@ export interface ExportCall {
   /** A copy of the events as they were when handed over. */
   readonly keys: string[];
   readonly signal: AbortSignal | undefined;
+  /** The third argument as given (signal, batchId, encoded). */
+  readonly options: ExportOptions | undefined;
   /** Date.now() when export was called (fake time in most tests). */
   readonly at: number;
   answered: boolean;
@@ -111,6 +113,7 @@ export class FakeExporter implements EventExporter {
         batch,
         keys: keysOf(batch),
         signal: options?.signal,
+        options,
         at: Date.now(),
         answered: false,
         respond(result: ExportResult): void {
