@@ -29,8 +29,9 @@ export function buildRows(samples, sizes) {
   add(g, 'otel.cpu', 'OTel, client CPU', 'µs/ev', cpu('otel'));
   add(g, 'ours.eps', 'Ours: BatchProcessor + WebhookExporter', 'ev/s', eps('ours'));
   add(g, 'ours.cpu', 'Ours, client CPU', 'µs/ev', cpu('ours'));
-  add(g, 'ratio.ours_raw_eps', 'Ours / raw, events/s', '×', paired(eps('ours'), eps('raw')), { op: '>=', value: 0.9 });
-  add(g, 'ratio.ours_raw_cpu', 'Ours / raw, CPU per event', '×', paired(cpu('ours'), cpu('raw')), { op: '<=', value: 1.1 });
+  add(g, 'ratio.ours_raw_eps', 'Ours / raw, events/s', '×', paired(eps('ours'), eps('raw')), { op: '>=', value: 1.0 });
+  add(g, 'ratio.ours_raw_cpu', 'Ours / raw, CPU per event (no target: see the axios floor)', '×', paired(cpu('ours'), cpu('raw')));
+  add(g, 'ratio.ours_axios_cpu', 'Ours / axios floor, CPU per event', '×', paired(cpu('ours'), cpu('axios')), { op: '<=', value: 1.1 });
   add(g, 'ratio.axios_raw_cpu', 'Axios floor / raw, CPU per event (no target)', '×', paired(cpu('axios'), cpu('raw')));
   add(g, 'ratio.ours_otel_eps', 'Ours / OTel, events/s', '×', paired(eps('ours'), eps('otel')), { op: '>=', value: 2.3 });
 
@@ -46,6 +47,21 @@ export function buildRows(samples, sizes) {
   add(g, 'of_eval_noop.ns', 'OpenFeature evaluation + an empty finally hook', 'ns', per(samples, 'hot-of-noop', (r) => r.nsPerEvaluation));
   add(g, 'of_eval_hook.ns', 'OpenFeature evaluation + FeatureEventHook', 'ns', per(samples, 'hot-of-hook', (r) => r.nsPerEvaluation));
   add(g, 'hook.ns', "FeatureEventHook's own stages, timed directly", 'ns', per(samples, 'hot-hook-stage', (r) => r.nsPerEvaluation), { op: '<=', value: 500 });
+
+  g = `Event loop: delay while ${sizes.flush.toLocaleString('en')}-event flushes run (GO Feature Flag's defaults, signed)`;
+  add(g, 'loop_ours.max', 'Ours, longest event-loop delay', 'ms', per(samples, 'loop-ours', (r) => r.maxMs), { op: '<=', value: 10 });
+  add(g, 'loop_ours.p99', 'Ours, p99 event-loop delay', 'ms', per(samples, 'loop-ours', (r) => r.p99Ms));
+  add(g, 'loop_otel.max', 'OTel BatchLogRecordProcessor + OTLP/JSON, longest delay', 'ms', per(samples, 'loop-otel', (r) => r.maxMs));
+  add(g, 'loop_otel.p99', 'OTel, p99 event-loop delay', 'ms', per(samples, 'loop-otel', (r) => r.p99Ms));
+
+  g = `Serializer: ${sizes.serializerEvents.toLocaleString('en')} events, ns per event`;
+  for (const flags of [20, 5_000, 50_000]) {
+    const ours = per(samples, `ser-${flags}`, (r) => r.nsOurs);
+    const plain = per(samples, `ser-${flags}`, (r) => r.nsStringify);
+    add(g, `ser_${flags}.ours`, `Ours (validate + encode), ${flags.toLocaleString('en')} distinct flags`, 'ns', ours);
+    add(g, `ser_${flags}.plain`, `JSON.stringify + Buffer.from, ${flags.toLocaleString('en')} flags`, 'ns', plain);
+    add(g, `ratio.ser_${flags}`, `Ours / JSON.stringify + Buffer.from, ${flags.toLocaleString('en')} flags`, '×', paired(ours, plain), { op: '<=', value: 1 });
+  }
 
   g = `Memory: endpoint down (connection refused)`;
   const heap = per(samples, 'memory-heap', (r) => r.heapBytesPerEvent);

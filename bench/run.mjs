@@ -49,6 +49,8 @@ const sizes = {
   evaluations: sized(50_000, 1_000),
   pending: sized(400_000, BATCH),
   cap: sized(400_000, BATCH),
+  flush: sized(100_000, BATCH),
+  serializerEvents: sized(100_000, BATCH),
   exportTimeout: Math.floor(Number(option('export-timeout', '1000'))),
 };
 
@@ -73,6 +75,11 @@ function scenarios(receiverUrl) {
     { id: 'memory-heap', file: 'memory-heap.mjs', execArgv: ['--expose-gc'], config: () => ({ pending: sizes.pending, secret: SECRET }) },
     { id: 'memory-rss', file: 'memory-rss.mjs', execArgv: ['--expose-gc'], config: () => ({ cap: sizes.cap, secret: SECRET }) },
     { id: 'shutdown-hanging', file: 'shutdown.mjs', config: () => ({ mode: 'hanging', exportTimeout: sizes.exportTimeout, secret: SECRET }) },
+    { id: 'loop-ours', file: 'event-loop.mjs', config: () => ({ mode: 'ours', url: `${receiverUrl}/loop-ours`, secret: SECRET, flush: sizes.flush, rounds: 3 }) },
+    { id: 'loop-otel', file: 'event-loop.mjs', config: () => ({ mode: 'otel', url: `${receiverUrl}/loop-otel`, flush: sizes.flush, rounds: 3 }) },
+    ...[20, 5_000, 50_000].map((flags) => ({
+      id: `ser-${flags}`, file: 'serializer.mjs', config: () => ({ flags, events: sizes.serializerEvents, repeats: 5 }),
+    })),
     { id: 'shutdown-refused', file: 'shutdown.mjs', config: () => ({ mode: 'refused', exportTimeout: sizes.exportTimeout, secret: SECRET }) },
   ].filter((s) => only.length === 0 || only.includes(s.id));
 }

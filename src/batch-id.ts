@@ -1,21 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { BATCH_ID } from './processor/batch.js';
 
 /**
- * The id of each batch a BatchProcessor forms (SPEC §4 rule 3): assigned when
- * the batch is formed and kept, with the same events, until the batch is
- * delivered or dropped. Exporters read it to send as `webhook-id`, so a
- * receiver (or any idempotent sink) can drop a batch it has already seen.
+ * The id a BatchProcessor gave the batch it handed to an exporter (SPEC §4
+ * rule 3), or undefined for an array it did not form. Kept for exporters
+ * written before the id travelled in `export`'s third argument (`batchId`),
+ * which is the way to read it; it works across copies of the package too.
  */
-const ids = new WeakMap<readonly unknown[], string>();
-
-/** Gives a newly formed batch its id. */
-export function assignBatchId(batch: readonly unknown[]): string {
-  const id = randomUUID();
-  ids.set(batch, id);
-  return id;
-}
-
-/** The id the processor gave this batch, or undefined for a batch it did not form. */
 export function batchIdOf(batch: readonly unknown[]): string | undefined {
-  return ids.get(batch);
+  const id = (batch as unknown as Record<symbol, unknown>)[BATCH_ID];
+  return typeof id === 'string' ? id : undefined;
 }

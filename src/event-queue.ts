@@ -25,6 +25,11 @@ export class EventQueue<T> {
     this.size++;
   }
 
+  /** The oldest event, left in place. */
+  peek(): T | undefined {
+    return this.size === 0 ? undefined : this.items[this.head];
+  }
+
   shift(): T | undefined {
     if (this.size === 0) return undefined;
     const item = this.items[this.head];

@@ -2,15 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { diag } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { batchIdOf } from '../batch-id.js';
 import type { ExportableEvent } from '../events.js';
-import type { EventExporter, ExportOptions } from '../exporter.js';
-import { serializeBatch, type SerializedBatch } from '../serialize.js';
+import type { EncodedEvents, EventExporter, ExportOptions } from '../exporter.js';
+import { BODY_SUFFIX, bodyPrefix, serializeBatch } from '../serialize.js';
 import { VERSION } from '../version.js';
 import { WebhookError } from './errors.js';
 import { RETRY_CAP_MS, isTransientStatus, parseRetryAfter, retryDelay, sleep } from './retry.js';
 import { WebhookTransport } from './transport.js';
 import { resolveWebhookOptions, type ResolvedWebhookOptions, type WebhookExporterOptions } from './webhook-options.js';
+
+const BODY_SUFFIX_BYTES = Buffer.from(BODY_SUFFIX.slice(1), 'utf8');
 
 /**
  * Sends each batch as one signed POST of `{"meta":{...},"events":[...]}`, as
@@ -22,8 +23,8 @@ export class WebhookExporter implements EventExporter<ExportableEvent> {
   private readonly options: ResolvedWebhookOptions;
   private readonly transport: WebhookTransport;
   private readonly inFlight = new Set<Promise<void>>();
-  /** Bodies encoded ahead by prepare(); each is used once, by the export of its batch. */
-  private readonly prepared = new WeakMap<ExportableEvent[], SerializedBatch>();
+  /** `{"meta":...,"events":` as bytes: the same for every body. */
+  private readonly prefix: Buffer;
   private isShutdown = false;
 
   constructor(options: WebhookExporterOptions) {
@@ -38,6 +39,8 @@ export class WebhookExporter implements EventExporter<ExportableEvent> {
       ...(this.options.compression && { compression: this.options.compression }),
       userAgent: `ff-webhook-exporter/${VERSION}`,
     });
+    const prefix = bodyPrefix(this.options.meta);
+    this.prefix = Buffer.from(prefix.slice(0, -1), 'utf8');
   }
 
   export(batch: ExportableEvent[], resultCallback: (result: ExportResult) => void, options?: ExportOptions): void {
@@ -52,16 +55,11 @@ export class WebhookExporter implements EventExporter<ExportableEvent> {
         diag.error(`ff-webhook-exporter: an export result callback threw: ${(error as Error)?.message}`);
       }
     };
-    const call = this.send(batch, options?.signal).then(report, (error: unknown) =>
+    const call = this.send(batch, options).then(report, (error: unknown) =>
       report({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }),
     );
     this.inFlight.add(call);
     void call.finally(() => this.inFlight.delete(call));
-  }
-
-  /** Encodes a batch ahead of its export (the processor calls it while another batch is in flight). */
-  prepare(batch: ExportableEvent[]): void {
-    if (!this.isShutdown && !this.prepared.has(batch)) this.prepared.set(batch, serializeBatch(this.options.meta, batch));
   }
 
   /** Resolves once every export already started has ended. */
@@ -85,13 +83,21 @@ export class WebhookExporter implements EventExporter<ExportableEvent> {
     return { endpoint: this.options.origin, signed: this.options.secrets !== undefined };
   }
 
-  private async send(batch: ExportableEvent[], signal?: AbortSignal): Promise<ExportResult> {
-    const { body, invalid } = this.prepared.get(batch) ?? serializeBatch(this.options.meta, batch);
-    // Used once: a failed batch is encoded again at its next attempt rather than kept twice in memory.
-    this.prepared.delete(batch);
+  /** The body: the processor's bytes for this batch when it sent them, else the batch encoded here. */
+  private body(batch: ExportableEvent[], encoded: EncodedEvents | undefined): Buffer {
+    if (encoded !== undefined) {
+      return Buffer.concat([this.prefix, ...encoded.chunks, BODY_SUFFIX_BYTES], this.prefix.length + encoded.byteLength + 1);
+    }
+    const { body, invalid } = serializeBatch(this.options.meta, batch);
     if (invalid > 0) diag.warn(`ff-webhook-exporter: left ${invalid} invalid event(s) out of the batch`);
+    return body;
+  }
+
+  private async send(batch: ExportableEvent[], options: ExportOptions | undefined): Promise<ExportResult> {
+    const signal = options?.signal;
+    const body = this.body(batch, options?.encoded);
     // A processor's batch keeps its id at every flush; used alone, each call is a batch.
-    const id = batchIdOf(batch) ?? randomUUID();
+    const id = options?.batchId ?? randomUUID();
     const origin = this.options.origin;
     let lastRetryAfter: number | undefined;
     for (let attempt = 0; ; attempt++) {

@@ -35,7 +35,7 @@ describe('adapter examples run and deliver', () => {
       delivered: 4,
       pending: 0,
       inFlight: 0,
-      dropped: { overflow: 0, invalid: 0, shutdown: 0 },
+      dropped: { overflow: 0, invalid: 0, shutdown: 0, corrupt: 0 },
       failedExports: 0,
     });
   });

@@ -180,7 +180,7 @@ describe('BatchProcessor (SPEC §4)', () => {
         delivered: 3,
         pending: 0,
         inFlight: 0,
-        dropped: { overflow: 0, invalid: 0, shutdown: 0 },
+        dropped: { overflow: 0, invalid: 0, shutdown: 0, corrupt: 0 },
         failedExports: 0,
       });
     });
@@ -404,7 +404,7 @@ describe('BatchProcessor (SPEC §4)', () => {
         delivered: 5,
         pending: 0,
         inFlight: 0,
-        dropped: { overflow: 0, invalid: 0, shutdown: 0 },
+        dropped: { overflow: 0, invalid: 0, shutdown: 0, corrupt: 0 },
         failedExports: 0,
       });
       assert.equal(capture.count(/export failed/), 0, 'a 413 is not an export failure');
@@ -580,7 +580,7 @@ describe('BatchProcessor (SPEC §4)', () => {
       addAll(p, features(1, 3));
       await p.forceFlush();
       assert.deepEqual(exporter.batches(), [u(1, 2, 3), u(1, 2), u(1), u(2), u(3)]);
-      assert.deepEqual(p.stats().dropped, { overflow: 0, invalid: 1, shutdown: 0 });
+      assert.deepEqual(p.stats().dropped, { overflow: 0, invalid: 1, shutdown: 0, corrupt: 0 });
       assert.equal(p.stats().delivered, 2);
       assert.equal(p.stats().failedExports, 0);
     });
@@ -666,7 +666,7 @@ describe('BatchProcessor (SPEC §4)', () => {
       p.add(feature(2));
       await clock.tickAsync(10_000);
       assert.equal(exporter.calls.length, 0);
-      assert.deepEqual(p.stats().dropped, { overflow: 0, invalid: 0, shutdown: 2 });
+      assert.deepEqual(p.stats().dropped, { overflow: 0, invalid: 0, shutdown: 2, corrupt: 0 });
       assert.equal(p.stats().accepted, 2);
       assertAccounting(p);
     });
@@ -686,7 +686,7 @@ describe('BatchProcessor (SPEC §4)', () => {
       assert.equal(exporter.last.signal?.aborted, true, 'the in-flight export is aborted at the deadline');
       assert.equal(closing.done, true);
       assert.equal(exporter.shutdownCalls, 1);
-      assert.deepEqual(p.stats().dropped, { overflow: 0, invalid: 0, shutdown: 2 });
+      assert.deepEqual(p.stats().dropped, { overflow: 0, invalid: 0, shutdown: 2, corrupt: 0 });
       assert.equal(p.stats().inFlight, 0);
       assert.equal(p.stats().pending, 0);
       // A late answer from the aborted export changes nothing.
@@ -736,7 +736,7 @@ describe('BatchProcessor (SPEC §4)', () => {
       addAll(p, features(1, 3));
       await p.shutdown();
       assert.deepEqual(exporter.batches(), [u(1, 2)], 'the pass stops at its first failure');
-      assert.deepEqual(p.stats().dropped, { overflow: 0, invalid: 0, shutdown: 3 });
+      assert.deepEqual(p.stats().dropped, { overflow: 0, invalid: 0, shutdown: 3, corrupt: 0 });
       assert.equal(p.stats().pending, 0);
     });
 

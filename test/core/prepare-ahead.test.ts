@@ -150,7 +150,7 @@ describe('BatchProcessor: the next batch is formed and encoded while one is in f
   });
 });
 
-describe('WebhookExporter.prepare', () => {
+describe('WebhookExporter: the bytes and the id come from the processor', () => {
   let server: TestServer;
   const bodies: Buffer[] = [];
   const ids: Array<string | string[] | undefined> = [];
@@ -163,22 +163,24 @@ describe('WebhookExporter.prepare', () => {
   });
   after(() => server.close());
 
-  it('sends the bytes it encoded ahead, the same as encoding at export time, and encodes nothing after shutdown', async () => {
+  it('sends the encoded events it is given under the given batchId; used alone, encodes itself with a new id per call', async () => {
     const exporter = new WebhookExporter({ endpointUrl: server.url, meta: { hostname: 'h' } });
     const batch = features(1, 3);
-    exporter.prepare(batch);
-    const result = await new Promise((resolve) => exporter.export(batch, resolve));
+    const expected = serializeBatch({ hostname: 'h' }, batch).body;
+    const array = expected.subarray(expected.indexOf('"events":') + '"events":'.length, expected.length - 1);
+    const encoded = { chunks: [array.subarray(0, 5), array.subarray(5)], byteLength: array.length };
+    const result = await new Promise((resolve) => exporter.export(batch, resolve, { batchId: 'batch-1', encoded }));
     assert.deepEqual(result, OK);
-    assert.deepEqual(bodies.at(-1), serializeBatch({ hostname: 'h' }, batch).body);
+    assert.deepEqual(bodies.at(-1), expected);
+    assert.equal(ids.at(-1), 'batch-1');
     // Used alone, each export call is a batch of its own: a new id even for the same array.
     await new Promise((resolve) => exporter.export(batch, resolve));
-    assert.equal(ids.length, 2);
-    assert.notEqual(ids[0], ids[1]);
+    await new Promise((resolve) => exporter.export(batch, resolve));
+    assert.equal(ids.length, 3);
+    assert.notEqual(ids[1], ids[2]);
+    assert.deepEqual(bodies.at(-1), expected);
     assert.equal(batchIdOf(batch), undefined);
     await exporter.shutdown();
-    const late = features(4, 4);
-    exporter.prepare(late);
-    assert.equal((exporter as unknown as { prepared: WeakMap<object, unknown> }).prepared.has(late), false);
   });
 });
 

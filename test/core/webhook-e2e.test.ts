@@ -316,7 +316,7 @@ describe('WebhookExporter end to end (real node:http server on 127.0.0.1)', () =
     for (const event of features(1, 5)) processor.add(event);
     await processor.forceFlush();
     assert.deepEqual(sizes, [5, 3, 2, 1, 2, 1, 1]);
-    assert.deepEqual(processor.stats().dropped, { overflow: 0, invalid: 1, shutdown: 0 });
+    assert.deepEqual(processor.stats().dropped, { overflow: 0, invalid: 1, shutdown: 0, corrupt: 0 });
     assert.equal(processor.stats().delivered, 4);
     assert.equal(processor.stats().failedExports, 0);
   });

@@ -60,7 +60,7 @@ export function failure(fields: { status?: number; code?: string; retryAfterMs?:
 /** SPEC §4 rule 6, checked on one snapshot. */
 export function assertAccounting(processor: BatchProcessor, where = ''): void {
   const s = processor.stats();
-  const sum = s.delivered + s.pending + s.inFlight + s.dropped.overflow + s.dropped.invalid + s.dropped.shutdown;
+  const sum = s.delivered + s.pending + s.inFlight + s.dropped.overflow + s.dropped.invalid + s.dropped.shutdown + s.dropped.corrupt;
   assert.equal(s.accepted, sum, `rule 6 broken ${where}: ${JSON.stringify(s)}`);
 }
 
@@ -72,6 +72,8 @@ export interface ExportCall {
   /** A copy of the events as they were when handed over. */
   readonly keys: string[];
   readonly signal: AbortSignal | undefined;
+  /** The third argument as given (signal, batchId, encoded). */
+  readonly options: ExportOptions | undefined;
   /** Date.now() when export was called (fake time in most tests). */
   readonly at: number;
   answered: boolean;
@@ -111,6 +113,7 @@ export class FakeExporter implements EventExporter {
         batch,
         keys: keysOf(batch),
         signal: options?.signal,
+        options,
         at: Date.now(),
         answered: false,
         respond(result: ExportResult): void {

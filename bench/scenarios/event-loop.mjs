@@ -1,0 +1,64 @@
+// Event-loop delay during 100,000-event flushes (issue 9): how long the host's
+// own work waits behind a flush. GO Feature Flag's defaults (a flush at 100,000
+// events), ~200-byte events, a secret, the receiver in another process.
+// mode 'ours': BatchProcessor + WebhookExporter; mode 'otel': the same records
+// through OpenTelemetry's BatchLogRecordProcessor + OTLP/HTTP JSON.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { config, loadCore, runScenario, yieldToLoop } from '../child.mjs';
+import { makeEvents, otelAttributes } from '../events.mjs';
+
+const FLUSH = 100_000;
+const CHUNK = 1_000;
+
+async function ours() {
+  const { BatchProcessor, WebhookExporter } = await loadCore();
+  const exporter = new WebhookExporter({ endpointUrl: config.url, secret: config.secret });
+  const processor = new BatchProcessor(exporter, { maxEventInMemory: config.flush, exportTimeout: 60_000 });
+  return {
+    add: (event) => processor.add(event),
+    flush: () => processor.forceFlush(),
+    shutdown: () => processor.shutdown(),
+  };
+}
+
+async function otel() {
+  const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-http');
+  const { BatchLogRecordProcessor, LoggerProvider } = await import('@opentelemetry/sdk-logs');
+  const exporter = new OTLPLogExporter({ url: `${config.url}/v1/logs`, compression: 'none', keepAlive: true });
+  // OTel's own batch size (512); a queue that holds the whole flush, so nothing is dropped.
+  const processor = new BatchLogRecordProcessor({ exporter, maxQueueSize: config.flush * 2 });
+  const provider = new LoggerProvider({ processors: [processor] });
+  const logger = provider.getLogger('bench');
+  return {
+    add: (event) =>
+      logger.emit({ eventName: 'feature_flag.evaluation', timestamp: event.creationDate * 1000, attributes: otelAttributes(event) }),
+    flush: () => provider.forceFlush(),
+    shutdown: () => provider.shutdown(),
+  };
+}
+
+runScenario(async () => {
+  config.flush ??= FLUSH;
+  const pipeline = config.mode === 'otel' ? await otel() : await ours();
+  const delays = monitorEventLoopDelay({ resolution: 1 });
+  let maxMs = 0;
+  let p99Ms = 0;
+  for (let round = 0; round < config.rounds + 1; round++) {
+    const events = makeEvents(config.flush, round * config.flush);
+    // The application adds in small macrotasks; the flush is what is measured.
+    for (let i = 0; i < events.length; i += CHUNK) {
+      for (let j = i; j < Math.min(i + CHUNK, events.length); j++) pipeline.add(events[j]);
+      if (i + CHUNK < events.length) await yieldToLoop();
+    }
+    if (round > 0) delays.enable(); // round 0 warms the JIT up
+    await pipeline.flush();
+    delays.disable();
+    if (round > 0) {
+      maxMs = Math.max(maxMs, delays.max / 1e6);
+      p99Ms = Math.max(p99Ms, delays.percentile(99) / 1e6);
+    }
+    delays.reset();
+  }
+  await pipeline.shutdown();
+  return { maxMs, p99Ms, flushes: config.rounds, eventsPerFlush: config.flush };
+});
