@@ -21,12 +21,15 @@ Options:
                   shown on the ready line)
   --host HOST     address to bind (default 127.0.0.1); the page, with --ui,
                   is served on this address only
-  --secret S      verify X-Hub-Signature-256 with this secret; a batch with a
-                  missing or wrong signature is answered 401 (so the sender
+  --secret S      verify signatures with this secret: Standard Webhooks
+                  (webhook-signature, its timestamp within 5 minutes) or
+                  GitHub-style X-Hub-Signature-256; a batch with a missing,
+                  wrong or stale signature is answered 401 (so the sender
                   sees the failure), logged as "signature=invalid" and not
                   saved. May be given several times while a secret is
-                  rotated. Default: $FF_WEBHOOK_SECRET; without either,
-                  signatures are not checked ("signature=unchecked").
+                  rotated: any of them may match. Default:
+                  $FF_WEBHOOK_SECRET; without either, signatures are not
+                  checked ("signature=unchecked").
   --out FILE      append each received event to FILE as one JSON line, with
                   its batch's meta in a "meta" field of the line
   --json          print one JSON object per line on stdout, one per batch
