@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReceiver, type WebhookPayload } from '../receiver.js';
 import { NdjsonAppender } from './appender.js';
@@ -127,14 +128,17 @@ export async function listen(argv: string[], io: CliIo): Promise<number> {
     );
   };
 
+  // One receiver for every request, so its cap on the bytes buffered at once holds across them;
+  // onBatch finds the request it came with (for its headers) in the request's async context.
+  const requests = new AsyncLocalStorage<IncomingMessage>();
+  const receive = createReceiver({
+    ...(secrets === undefined ? {} : { secret: secrets }), // a present but undefined secret is a TypeError (SPEC §9)
+    onBatch: (payload, info) => onBatch(payload, info.webhookId, requests.getStore() as IncomingMessage),
+  });
   const server = createServer((req, res) => {
     if (view?.handle(req, res) === true) return;
     res.once('finish', () => logRejection(req, res));
-    // One receiver per request, so onBatch knows the request it came with (for its headers).
-    createReceiver({
-      ...(secrets === undefined ? {} : { secret: secrets }), // a present but undefined secret is a TypeError (SPEC §9)
-      onBatch: (payload, info) => onBatch(payload, info.webhookId, req),
-    })(req, res);
+    requests.run(req, () => receive(req, res));
   });
   const logRejection = (req: IncomingMessage, res: ServerResponse): void => {
     if (res.statusCode < 400) return;
@@ -188,8 +192,11 @@ const REJECTIONS: Record<number, string> = {
   400: 'bad payload',
   401: 'signature=invalid',
   405: 'method not allowed',
+  408: 'body timed out',
   413: 'body too large',
+  415: 'unsupported Content-Encoding',
   500: 'could not save the batch',
+  503: 'busy: too many bodies buffered at once',
 };
 
 function headerValue(value: string | string[] | undefined): string | undefined {

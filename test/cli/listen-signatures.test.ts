@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { request } from 'node:http';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ExportableEvent } from '../../src/events.js';
@@ -60,5 +61,41 @@ describe('ff-webhook listen --secret: both schemes, several secrets (SPEC §9, b
     assert.equal(listen.lines.filter((line) => /^rejected id=\S+ status=401 signature=invalid$/.test(line)).length, 2);
     assert.match(listen.lines.at(-1) ?? '', /^closed: 4 batches, 4 events received, 2 requests rejected$/);
     assert.ok(![NEW, OLD].some((secret) => stopped.stdout.includes(secret) || stopped.stderr.includes(secret)), 'a secret was printed');
+  });
+
+  it('caps the bytes buffered across all requests (one receiver for every request): 503 past 64 MiB', async function () {
+    this.timeout(60_000);
+    listen = await ListenProcess.start([]);
+    const MiB = 1024 * 1024;
+    const held: net.Socket[] = [];
+    const holdBody = async (declared: number, sent: number): Promise<net.Socket> => {
+      const socket = net.connect(listen!.port, '127.0.0.1');
+      held.push(socket);
+      socket.on('error', () => undefined);
+      socket.write(`POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n`);
+      await new Promise<void>((resolve) => socket.write(Buffer.alloc(sent, 32), () => resolve()));
+      return socket;
+    };
+    try {
+      // Two clients hold 31 MiB each of bodies that never end (each under the 32 MiB body limit). A write's
+      // callback means the kernel took it: the server has read all but what loopback buffers hold (a few MiB).
+      await holdBody(32 * MiB, 31 * MiB);
+      await holdBody(32 * MiB, 31 * MiB);
+      // A third declares 16 MiB (under the body limit): with over 48 MiB held, it would pass the 64 MiB cap.
+      const probe = net.connect(listen.port, '127.0.0.1');
+      held.push(probe);
+      probe.on('error', () => undefined);
+      probe.write(`POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${16 * MiB}\r\n\r\n`);
+      const answer = await new Promise<string>((resolve) => {
+        let data = '';
+        probe.on('data', (chunk: Buffer) => (data += chunk.toString()));
+        probe.on('close', () => resolve(data));
+      });
+      assert.match(answer, /^HTTP\/1\.1 503 [\s\S]*Retry-After: 1/);
+      await listen.waitForLine(/^rejected id=- status=503 busy: too many bodies buffered at once$/);
+    } finally {
+      held.forEach((socket) => socket.destroy());
+    }
+    assert.equal(await post(listen.url, { 'content-type': 'application/json' }, BODY), 204, 'the bytes were given back');
   });
 });
