@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import sinon from 'sinon';
 import { Webhook } from 'standardwebhooks';
 import { verifyWebhook } from '../../src/verify-webhook.js';
@@ -186,6 +187,26 @@ describe('verifyWebhook (SPEC §9)', () => {
     it('accepts a header record with names in any case', () => {
       const h = good();
       assert.equal(verifyWebhook(BODY, { 'Webhook-Id': h['webhook-id'], 'WEBHOOK-TIMESTAMP': h['webhook-timestamp'], 'Webhook-Signature': h['webhook-signature'] }, { secret: WHSEC }).ok, true);
+    });
+
+    it('compares in constant time: every secret against every signature, with crypto.timingSafeEqual on equal lengths', () => {
+      const spy = sinon.spy(crypto, 'timingSafeEqual');
+      try {
+        const cases: Array<[Record<string, string>, boolean, number]> = [
+          [standardHeaders(BODY, [WHSEC, OLD]), true, 4], // the first secret matches the first signature: still 2 × 2
+          [standardHeaders(BODY, ['whsec_' + Buffer.from('x').toString('base64'), 'y']), false, 4],
+          [githubHeaders(BODY, WHSEC), true, 2],
+          [githubHeaders(BODY, 'neither'), false, 2],
+        ];
+        for (const [headers, ok, comparisons] of cases) {
+          spy.resetHistory();
+          assert.equal(verifyWebhook(BODY, headers, { secret: [WHSEC, OLD] }).ok, ok);
+          assert.equal(spy.callCount, comparisons);
+          for (const call of spy.getCalls()) assert.equal((call.args[0] as Uint8Array).length, (call.args[1] as Uint8Array).length);
+        }
+      } finally {
+        spy.restore();
+      }
     });
 
     it('never throws on hostile arguments, and leaks no secret in a reason', () => {
