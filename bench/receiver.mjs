@@ -4,6 +4,7 @@
 // Driven by the runner over IPC: {id, op: 'stats', path} → {id, stats}.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 
 const SECRET = process.env.BENCH_SECRET ?? '';
 /** Signatures checked per path: enough to prove signing is right, cheap enough not to matter. */
@@ -15,7 +16,8 @@ const counters = new Map();
 function countersFor(path) {
   let c = counters.get(path);
   if (c === undefined) {
-    c = { requests: 0, events: 0, bytes: 0, badBodies: 0, signaturesChecked: 0, badSignatures: 0, withWebhookId: 0 };
+    // bytes: on the wire (compressed when gzip); jsonBytes: the JSON they carry.
+    c = { requests: 0, events: 0, bytes: 0, jsonBytes: 0, gzipped: 0, badBodies: 0, signaturesChecked: 0, badSignatures: 0, withWebhookId: 0 };
     counters.set(path, c);
   }
   return c;
@@ -47,9 +49,14 @@ const server = createServer((req, res) => {
     c.requests++;
     c.bytes += body.length;
     if (req.headers['webhook-id'] !== undefined) c.withWebhookId++;
+    // The signature covers the bytes on the wire, compressed or not.
     checkSignature(c, body, req.headers['x-hub-signature-256']);
     try {
-      c.events += countEvents(JSON.parse(body.toString('utf8')));
+      const gzipped = req.headers['content-encoding'] === 'gzip';
+      const json = gzipped ? gunzipSync(body) : body;
+      if (gzipped) c.gzipped++;
+      c.jsonBytes += json.length;
+      c.events += countEvents(JSON.parse(json.toString('utf8')));
     } catch {
       c.badBodies++;
       res.writeHead(400).end();

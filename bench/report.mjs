@@ -13,7 +13,7 @@ const FORMATS = {
   B: (v) => v.toFixed(0),
   MB: (v) => v.toFixed(0),
   ms: (v) => v.toFixed(0),
-  '×': (v) => v.toFixed(2),
+  '×': (v) => (v < 0.1 ? v.toFixed(3) : v.toFixed(2)),
   'yes/no': (v) => (v >= 1 ? 'yes' : 'no'),
 };
 

@@ -12,6 +12,8 @@ function paired(a, b) {
 }
 
 const eventsPerSecond = (r) => r.events / (r.wallMs / 1000);
+/** Bytes the receiver got on the wire per event (warm-up included: the same events, the same sizes). */
+const wireBytesPerEvent = (r) => (r.receiver ? r.receiver.bytes / r.receiver.events : undefined);
 const cpuUsPerEvent = (r) => (r.cpuMs * 1000) / r.events;
 
 export function buildRows(samples, sizes) {
@@ -34,6 +36,17 @@ export function buildRows(samples, sizes) {
   add(g, 'ratio.ours_axios_cpu', 'Ours / axios floor, CPU per event', '×', paired(cpu('ours'), cpu('axios')), { op: '<=', value: 1.1 });
   add(g, 'ratio.axios_raw_cpu', 'Axios floor / raw, CPU per event (no target)', '×', paired(cpu('axios'), cpu('raw')));
   add(g, 'ratio.ours_otel_eps', 'Ours / OTel, events/s', '×', paired(eps('ours'), eps('otel')), { op: '>=', value: 2.3 });
+
+  g = `gzip: the same ${sizes.events.toLocaleString('en')} events, compression: 'gzip' (signed, batches of 1,000)`;
+  const wire = (id) => per(samples, id, wireBytesPerEvent);
+  add(g, 'ours.wire', 'Ours, bytes on the wire per event', 'B', wire('ours'));
+  add(g, 'ours_gzip.eps', 'Ours with gzip', 'ev/s', eps('ours-gzip'));
+  add(g, 'ours_gzip.cpu', 'Ours with gzip, client CPU (zlib threads included)', 'µs/ev', cpu('ours-gzip'));
+  add(g, 'ours_gzip.wire', 'Ours with gzip, bytes on the wire per event', 'B', wire('ours-gzip'));
+  add(g, 'ratio.gzip_plain_eps', 'gzip / plain, events/s (no target)', '×', paired(eps('ours-gzip'), eps('ours')));
+  add(g, 'ratio.gzip_plain_cpu', 'gzip / plain, CPU per event (no target)', '×', paired(cpu('ours-gzip'), cpu('ours')));
+  add(g, 'ratio.gzip_plain_wire', 'gzip / plain, bytes on the wire (no target)', '×', paired(wire('ours-gzip'), wire('ours')), undefined,
+    'synthetic events (sequential user keys, 20 flags, one timestamp) compress far better than real traffic');
 
   g = `OpenFeature end to end: ${sizes.ofEvents.toLocaleString('en')} awaited evaluations (InMemoryProvider)`;
   add(g, 'of_nohook.eps', 'OpenFeature, no hook', 'ev/s', eps('of-nohook'));

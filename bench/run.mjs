@@ -65,6 +65,7 @@ function scenarios(receiverUrl) {
     tp('axios', 'axios.mjs'),
     tp('otel', 'otel.mjs'),
     tp('ours', 'ours.mjs'),
+    tp('ours-gzip', 'ours.mjs', { compression: 'gzip' }),
     tp('of-nohook', 'ours-openfeature.mjs', { hook: false }, sizes.ofEvents, sizes.ofWarmup),
     tp('of-hook', 'ours-openfeature.mjs', { hook: true }, sizes.ofEvents, sizes.ofWarmup),
     { id: 'hot-add', file: 'hot-add.mjs', config: () => ({ adds: sizes.adds }) },
@@ -137,6 +138,8 @@ async function runAll(started, lib) {
         const expected = outcome.result.sent;
         if (got.events !== expected || got.badBodies > 0 || got.badSignatures > 0) {
           outcome.error = `receiver counted ${got.events} events (expected ${expected}), ${got.badBodies} bad bodies, ${got.badSignatures} bad signatures`;
+        } else if (got.requests > 0 && (config.compression === 'gzip') !== (got.gzipped === got.requests)) {
+          outcome.error = `receiver got ${got.gzipped} of ${got.requests} bodies gzipped (compression: ${config.compression ?? 'none'})`;
         }
       }
       samples[s.id].push(outcome);

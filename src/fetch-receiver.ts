@@ -23,7 +23,7 @@ function toResponse(answer: Answer): Response {
 export function createFetchReceiver(options: ReceiverOptions): (request: Request) => Promise<Response> {
   const resolved = resolveReceiverOptions('createFetchReceiver', options);
   const budget = new ByteBudget(resolved.maxBufferedBytes);
-  const verify = createWebVerifier(resolved.secrets ?? [], resolved.tolerance);
+  const verify = createWebVerifier(resolved.secrets ?? [], resolved.tolerance, resolved.signatureScheme);
   const context: DeliveryContext = {
     options: resolved,
     guard: resolved.dedupe === undefined ? undefined : new ReplayGuard(resolved.dedupe.window, resolved.dedupe.maxIds),

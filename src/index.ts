@@ -20,5 +20,5 @@ export type { DedupeOptions } from './receiver.js';
 export { verifyWebhook } from './verify-webhook.js';
 export type { VerifyWebhookOptions, WebhookVerification, WebhookVerified, WebhookRefused } from './verify-webhook.js';
 export { DEFAULT_TOLERANCE_SECONDS } from './webhook-headers.js';
-export type { WebhookHeaders, WebhookSecret } from './webhook-headers.js';
+export type { WebhookHeaders, WebhookSecret, AcceptedScheme } from './webhook-headers.js';
 export { createFetchReceiver } from './fetch-receiver.js';

@@ -3,7 +3,7 @@
  * issue 12 item 6), checked once at construction. Runtime-neutral.
  */
 import type { BatchInfo, WebhookPayload } from './payload.js';
-import { DEFAULT_TOLERANCE_SECONDS, toleranceProblem, type WebhookSecret } from './webhook-headers.js';
+import { DEFAULT_TOLERANCE_SECONDS, schemeProblem, toleranceProblem, type AcceptedScheme, type WebhookSecret } from './webhook-headers.js';
 
 /** Default body limit of a receiver (applied to the decompressed bytes of a gzip body too). */
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -36,6 +36,12 @@ export interface ReceiverOptions {
   secret?: WebhookSecret;
   /** How far a Standard Webhooks timestamp may be from now, in seconds. Default 300. */
   tolerance?: number;
+  /**
+   * The signatures accepted when a secret is set: `'both'` (default) either scheme; `'standard'` only
+   * Standard Webhooks (the last step of a migration: a request captured while GitHub-style headers
+   * were sent can no longer be replayed); `'github'` only `X-Hub-Signature-256`.
+   */
+  signatureScheme?: AcceptedScheme;
   /** Larger bodies (decompressed, for gzip) are answered 413. Default 32 MiB. */
   maxBodyBytes?: number;
   /** A request that has not sent its whole body within this many ms is answered 408. Default 30 s. */
@@ -52,6 +58,7 @@ export interface ReceiverOptions {
 export interface ResolvedReceiverOptions {
   secrets: readonly string[] | undefined;
   tolerance: number;
+  signatureScheme: AcceptedScheme;
   maxBodyBytes: number;
   bodyTimeout: number;
   maxBufferedBytes: number;
@@ -109,9 +116,12 @@ export function resolveReceiverOptions(who: string, options: ReceiverOptions): R
   if (typeof options.onBatch !== 'function') throw new TypeError(`${who} option onBatch must be a function`);
   const tolerance = options.tolerance ?? DEFAULT_TOLERANCE_SECONDS;
   if (toleranceProblem(tolerance) !== undefined) throw new RangeError(`${who} option ${toleranceProblem(tolerance)}`);
+  const signatureScheme = options.signatureScheme ?? 'both';
+  if (schemeProblem(signatureScheme) !== undefined) throw new TypeError(`${who} option ${schemeProblem(signatureScheme)}`);
   return {
     secrets: resolveSecrets(who, options),
     tolerance,
+    signatureScheme,
     maxBodyBytes: positiveInteger(who, 'maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
     bodyTimeout: positiveInteger(who, 'bodyTimeout', options.bodyTimeout, DEFAULT_BODY_TIMEOUT_MS, MAX_TIMER_MS),
     maxBufferedBytes: positiveInteger(who, 'maxBufferedBytes', options.maxBufferedBytes, DEFAULT_MAX_BUFFERED_BYTES),

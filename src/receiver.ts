@@ -52,7 +52,7 @@ export function createReceiver(options: ReceiverOptions): (req: IncomingMessage,
   const context: DeliveryContext = {
     options: resolved,
     guard: resolved.dedupe === undefined ? undefined : new ReplayGuard(resolved.dedupe.window, resolved.dedupe.maxIds),
-    verify: (raw, headers) => verifyWebhook(raw, headers, { secret: resolved.secrets ?? [], tolerance: resolved.tolerance }),
+    verify: (raw, headers) => verifyWebhook(raw, headers, { secret: resolved.secrets ?? [], tolerance: resolved.tolerance, signatureScheme: resolved.signatureScheme }),
     inflate: (raw, share) => inflateNodeGzip(raw, resolved.maxBodyBytes, share),
   };
 

@@ -33,15 +33,21 @@ export interface ExportOutcome {
   status?: number;
 }
 
-/** Instrument names (README lists them). The duration follows OpenTelemetry's SDK self-observability conventions. */
+/**
+ * Instrument names (README lists them). Where OpenTelemetry's SDK self-observability conventions
+ * (`otel.sdk.*`, development status) have an instrument that means the same, its name and unit are
+ * used: a flag evaluation is an OTel event, that is a log record. Their `processed` and `exported`
+ * counters count at other moments than `stats()` does (hand-over to the exporter; every failed
+ * export's records), so accepted, delivered, dropped and failed exports keep names of our own.
+ */
 export const SELF_METRIC_NAMES = {
   accepted: 'ff_webhook.events.accepted',
   delivered: 'ff_webhook.events.delivered',
   dropped: 'ff_webhook.events.dropped',
-  inFlight: 'ff_webhook.events.inflight',
+  inFlight: 'otel.sdk.exporter.log.inflight',
   failedExports: 'ff_webhook.exports.failed',
-  queueSize: 'ff_webhook.processor.queue.size',
-  queueCapacity: 'ff_webhook.processor.queue.capacity',
+  queueSize: 'otel.sdk.processor.log.queue.size',
+  queueCapacity: 'otel.sdk.processor.log.queue.capacity',
   exportDuration: 'otel.sdk.exporter.operation.duration',
 } as const;
 
@@ -68,13 +74,14 @@ export class SelfMetrics {
       'otel.component.name': options.componentName ?? `${COMPONENT_TYPE}/${instances++}`,
     };
     const unit = { unit: '{event}' };
+    const record = { unit: '{log_record}' }; // the conventions' unit, for their instruments
     const accepted = this.meter.createObservableCounter(SELF_METRIC_NAMES.accepted, { ...unit, description: 'Events accepted by add().' });
     const delivered = this.meter.createObservableCounter(SELF_METRIC_NAMES.delivered, { ...unit, description: 'Events the endpoint accepted (2xx).' });
     const dropped = this.meter.createObservableCounter(SELF_METRIC_NAMES.dropped, { ...unit, description: 'Events dropped, by reason (error.type).' });
-    const inFlight = this.meter.createObservableUpDownCounter(SELF_METRIC_NAMES.inFlight, { ...unit, description: 'Events handed to the exporter, not yet delivered or dropped.' });
+    const inFlight = this.meter.createObservableUpDownCounter(SELF_METRIC_NAMES.inFlight, { ...record, description: 'Events handed to the exporter, not yet delivered or dropped.' });
     const failed = this.meter.createObservableCounter(SELF_METRIC_NAMES.failedExports, { unit: '{export}', description: 'Export calls that failed.' });
-    const size = this.meter.createObservableUpDownCounter(SELF_METRIC_NAMES.queueSize, { ...unit, description: 'Events pending in the queue.' });
-    const cap = this.meter.createObservableUpDownCounter(SELF_METRIC_NAMES.queueCapacity, { ...unit, description: 'Events the queue holds at most (maxBufferedEvents).' });
+    const size = this.meter.createObservableUpDownCounter(SELF_METRIC_NAMES.queueSize, { ...record, description: 'Events pending in the queue.' });
+    const cap = this.meter.createObservableUpDownCounter(SELF_METRIC_NAMES.queueCapacity, { ...record, description: 'Events the queue holds at most (maxBufferedEvents).' });
     this.duration = this.meter.createHistogram(SELF_METRIC_NAMES.exportDuration, {
       unit: 's',
       description: 'Duration of one export call, all its in-call retries included.',

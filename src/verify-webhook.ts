@@ -3,12 +3,14 @@ import { standardSecretKey } from './standard-webhooks.js';
 import {
   DEFAULT_TOLERANCE_SECONDS,
   readSignatureClaim,
+  schemeProblem,
   secretsProblem,
   toleranceProblem,
   verdict,
   type WebhookVerification,
   type WebhookHeaders,
   type WebhookSecret,
+  type AcceptedScheme,
 } from './webhook-headers.js';
 
 export type { WebhookVerification, WebhookVerified, WebhookRefused } from './webhook-headers.js';
@@ -18,6 +20,11 @@ export interface VerifyWebhookOptions {
   secret: WebhookSecret;
   /** How far a Standard Webhooks timestamp may be from now, in seconds. Default 300. */
   tolerance?: number;
+  /**
+   * The signatures accepted: `'both'` (default) either scheme; `'standard'` only Standard Webhooks,
+   * the last step of a migration, so a request captured under GitHub-style signing cannot be replayed.
+   */
+  signatureScheme?: AcceptedScheme;
 }
 
 function anyEqual(expected: Buffer, digests: readonly Uint8Array[]): boolean {
@@ -40,10 +47,13 @@ export function verifyWebhook(body: string | Uint8Array, headers: WebhookHeaders
     const tolerance = options.tolerance ?? DEFAULT_TOLERANCE_SECONDS;
     const problem = toleranceProblem(tolerance);
     if (problem !== undefined) return { ok: false, reason: problem };
+    const accepted = options.signatureScheme ?? 'both';
+    const badScheme = schemeProblem(accepted);
+    if (badScheme !== undefined) return { ok: false, reason: badScheme };
     if (typeof body !== 'string' && !(body instanceof Uint8Array)) {
       return { ok: false, reason: 'the body must be the raw string or bytes received, not a parsed object' };
     }
-    const claim = readSignatureClaim(headers, Date.now(), tolerance);
+    const claim = readSignatureClaim(headers, Date.now(), tolerance, accepted);
     if (!claim.ok) return claim;
     const secrets: readonly string[] = typeof options.secret === 'string' ? [options.secret] : options.secret;
     let matched = false;

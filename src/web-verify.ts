@@ -8,6 +8,7 @@ import {
   readSignatureClaim,
   standardSignedContent,
   verdict,
+  type AcceptedScheme,
   type WebhookHeaders,
   type WebhookVerification,
 } from './webhook-headers.js';
@@ -43,6 +44,7 @@ async function mac(key: Promise<WebCryptoKey>, data: Uint8Array): Promise<Uint8A
 export function createWebVerifier(
   secrets: readonly string[],
   tolerance: number,
+  accepted: AcceptedScheme = 'both',
 ): (body: Uint8Array, headers: WebhookHeaders) => Promise<WebhookVerification> {
   let keys: SecretKeys[] | undefined;
   const keysOf = (): SecretKeys[] =>
@@ -53,7 +55,7 @@ export function createWebVerifier(
 
   return async (body, headers) => {
     try {
-      const claim = readSignatureClaim(headers, Date.now(), tolerance);
+      const claim = readSignatureClaim(headers, Date.now(), tolerance, accepted);
       if (!claim.ok) return claim;
       const content = claim.scheme === 'standard' ? standardSignedContent(claim.webhookId, claim.timestamp, body) : body;
       let matched = false;

@@ -12,6 +12,15 @@ export type WebhookHeaders =
 /** The secret(s) a delivery may be signed with, newest first: any may match. */
 export type WebhookSecret = string | readonly string[];
 
+/**
+ * Which signatures a receiver accepts: `'both'` (the default) either scheme; `'standard'` Standard
+ * Webhooks only, so a request captured while GitHub-style headers were sent cannot be replayed
+ * with its `webhook-signature` stripped; `'github'` `X-Hub-Signature-256` only.
+ */
+export type AcceptedScheme = 'github' | 'standard' | 'both';
+
+const ACCEPTED_SCHEMES: readonly unknown[] = ['github', 'standard', 'both'];
+
 /** Default `tolerance`: a Standard Webhooks timestamp may be this many seconds from now. */
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
@@ -76,6 +85,11 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return difference === 0;
 }
 
+/** The checked accepted scheme, or a reason. */
+export function schemeProblem(scheme: unknown): string | undefined {
+  return ACCEPTED_SCHEMES.includes(scheme) ? undefined : "signatureScheme must be 'github', 'standard' or 'both'";
+}
+
 /** The checked `tolerance` in seconds, or a reason. */
 export function toleranceProblem(tolerance: unknown): string | undefined {
   if (typeof tolerance !== 'number' || !Number.isFinite(tolerance) || tolerance < 0) {
@@ -118,21 +132,37 @@ function standardClaim(headers: WebhookHeaders, signatureHeader: string, nowMs: 
   return { ok: true, scheme: 'standard', webhookId: id, timestamp, digests };
 }
 
+/** Why a request signed only under the other scheme is refused. */
+function missingFor(accepted: AcceptedScheme, headers: WebhookHeaders): string {
+  if (accepted === 'standard') {
+    return headerValue(headers, GITHUB) === undefined
+      ? 'missing webhook-signature header'
+      : 'only Standard Webhooks signatures are accepted here (signatureScheme: standard); X-Hub-Signature-256 alone is refused';
+  }
+  if (accepted === 'github') {
+    return headerValue(headers, 'webhook-signature') === undefined
+      ? 'missing X-Hub-Signature-256 header'
+      : 'only X-Hub-Signature-256 is accepted here (signatureScheme: github)';
+  }
+  return 'missing signature (neither webhook-signature nor X-Hub-Signature-256)';
+}
+
 /**
  * Reads the signature headers: Standard Webhooks when `webhook-signature` is
- * present (it also covers the id and a timestamp), else `X-Hub-Signature-256`.
+ * present (it also covers the id and a timestamp), else `X-Hub-Signature-256`;
+ * only the scheme `accepted` names when it is not `'both'`.
  * Never throws; a missing, repeated or malformed header gives a reason.
  */
-export function readSignatureClaim(headers: WebhookHeaders, nowMs: number, tolerance: number): SignatureClaim {
+export function readSignatureClaim(headers: WebhookHeaders, nowMs: number, tolerance: number, accepted: AcceptedScheme = 'both'): SignatureClaim {
   try {
-    const standard = headerValue(headers, 'webhook-signature');
+    const standard = accepted === 'github' ? undefined : headerValue(headers, 'webhook-signature');
     if (standard !== undefined) {
       // Node's req.headers and Fetch's Headers join a repeated header with ", ", which no single one holds.
       if (typeof standard !== 'string' || /,\s/.test(standard)) return { ok: false, reason: 'several webhook-signature headers' };
       return standardClaim(headers, standard, nowMs, tolerance);
     }
-    const github = headerValue(headers, GITHUB);
-    if (github === undefined) return { ok: false, reason: 'missing signature (neither webhook-signature nor X-Hub-Signature-256)' };
+    const github = accepted === 'standard' ? undefined : headerValue(headers, GITHUB);
+    if (github === undefined) return { ok: false, reason: missingFor(accepted, headers) };
     if (typeof github !== 'string') return { ok: false, reason: 'several X-Hub-Signature-256 headers' };
     const match = GITHUB_FORMAT.exec(github);
     if (match === null) return { ok: false, reason: 'malformed X-Hub-Signature-256 (expected sha256= and 64 lowercase hex digits)' };

@@ -1,9 +1,10 @@
-// Ours: BatchProcessor + WebhookExporter (signed), batches of 1,000, same receiver.
+// Ours: BatchProcessor + WebhookExporter (signed), batches of 1,000, same receiver;
+// with config.compression 'gzip', the same with gzip bodies.
 import { config, loadCore, runScenario, settleHeap, startClock, yieldToLoop } from '../child.mjs';
 import { makeEvents } from '../events.mjs';
 
 const { BatchProcessor, WebhookExporter } = await loadCore();
-const exporter = new WebhookExporter({ endpointUrl: config.url, secret: config.secret });
+const exporter = new WebhookExporter({ endpointUrl: config.url, secret: config.secret, ...(config.compression ? { compression: config.compression } : {}) });
 const processor = new BatchProcessor(exporter, {
   flushInterval: 60_000,
   maxEventInMemory: config.batchSize,

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReceiver, type WebhookPayload } from '../receiver.js';
 import { NdjsonAppender } from './appender.js';
@@ -21,12 +22,15 @@ Options:
                   shown on the ready line)
   --host HOST     address to bind (default 127.0.0.1); the page, with --ui,
                   is served on this address only
-  --secret S      verify X-Hub-Signature-256 with this secret; a batch with a
-                  missing or wrong signature is answered 401 (so the sender
+  --secret S      verify signatures with this secret: Standard Webhooks
+                  (webhook-signature, its timestamp within 5 minutes) or
+                  GitHub-style X-Hub-Signature-256; a batch with a missing,
+                  wrong or stale signature is answered 401 (so the sender
                   sees the failure), logged as "signature=invalid" and not
                   saved. May be given several times while a secret is
-                  rotated. Default: $FF_WEBHOOK_SECRET; without either,
-                  signatures are not checked ("signature=unchecked").
+                  rotated: any of them may match. Default:
+                  $FF_WEBHOOK_SECRET; without either, signatures are not
+                  checked ("signature=unchecked").
   --out FILE      append each received event to FILE as one JSON line, with
                   its batch's meta in a "meta" field of the line
   --json          print one JSON object per line on stdout, one per batch
@@ -124,14 +128,17 @@ export async function listen(argv: string[], io: CliIo): Promise<number> {
     );
   };
 
+  // One receiver for every request, so its cap on the bytes buffered at once holds across them;
+  // onBatch finds the request it came with (for its headers) in the request's async context.
+  const requests = new AsyncLocalStorage<IncomingMessage>();
+  const receive = createReceiver({
+    ...(secrets === undefined ? {} : { secret: secrets }), // a present but undefined secret is a TypeError (SPEC §9)
+    onBatch: (payload, info) => onBatch(payload, info.webhookId, requests.getStore() as IncomingMessage),
+  });
   const server = createServer((req, res) => {
     if (view?.handle(req, res) === true) return;
     res.once('finish', () => logRejection(req, res));
-    // One receiver per request, so onBatch knows the request it came with (for its headers).
-    createReceiver({
-      ...(secrets === undefined ? {} : { secret: secrets }), // a present but undefined secret is a TypeError (SPEC §9)
-      onBatch: (payload, info) => onBatch(payload, info.webhookId, req),
-    })(req, res);
+    requests.run(req, () => receive(req, res));
   });
   const logRejection = (req: IncomingMessage, res: ServerResponse): void => {
     if (res.statusCode < 400) return;
@@ -185,8 +192,11 @@ const REJECTIONS: Record<number, string> = {
   400: 'bad payload',
   401: 'signature=invalid',
   405: 'method not allowed',
+  408: 'body timed out',
   413: 'body too large',
+  415: 'unsupported Content-Encoding',
   500: 'could not save the batch',
+  503: 'busy: too many bodies buffered at once',
 };
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -2,6 +2,7 @@ import { fstatSync } from 'node:fs';
 import { BatchProcessor } from '../batch-processor.js';
 import { validateEvent, type ExportableEvent } from '../events.js';
 import { WebhookExporter } from '../webhook/webhook-exporter.js';
+import { MAX_TIMER_MS } from '../webhook/webhook-options.js';
 import {
   definedOnly,
   optionalInteger,
@@ -121,13 +122,13 @@ function createSender(argv: string[], io: CliIo): Sender | undefined {
   if (values.help === true) return undefined;
   const endpoint = parseEndpoint(values.endpoint);
   const maxEventInMemory = optionalInteger('max-event-in-memory', values['max-event-in-memory'], 1) ?? DEFAULT_MAX_EVENT_IN_MEMORY;
-  const flushInterval = optionalInteger('flush-interval', values['flush-interval'], 1) ?? DEFAULT_FLUSH_INTERVAL;
+  const flushInterval = optionalInteger('flush-interval', values['flush-interval'], 1, MAX_TIMER_MS) ?? DEFAULT_FLUSH_INTERVAL;
   const exporterOptions = definedOnly({
     endpointUrl: endpoint.href,
     secret: parseSecret(values.secret, io.env),
     headers: parseHeaders(values.header),
     meta: parseMeta(values.meta),
-    timeout: optionalInteger('timeout', values.timeout, 1),
+    timeout: optionalInteger('timeout', values.timeout, 1, MAX_TIMER_MS),
     maxRetries: optionalInteger('max-retries', values['max-retries'], 0),
   });
   // The library checks the rest (header syntax, reserved headers); its messages

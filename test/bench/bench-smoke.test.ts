@@ -18,6 +18,7 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
 const ROW_IDS = [
   'raw.eps', 'raw.cpu', 'axios.eps', 'axios.cpu', 'otel.eps', 'otel.cpu', 'ours.eps', 'ours.cpu',
   'ratio.ours_raw_eps', 'ratio.ours_raw_cpu', 'ratio.ours_axios_cpu', 'ratio.axios_raw_cpu', 'ratio.ours_otel_eps',
+  'ours.wire', 'ours_gzip.eps', 'ours_gzip.cpu', 'ours_gzip.wire', 'ratio.gzip_plain_eps', 'ratio.gzip_plain_cpu', 'ratio.gzip_plain_wire',
   'of_nohook.eps', 'of_hook.eps', 'of_hook.cpu', 'ratio.of_hook_nohook',
   'add.ns', 'of_eval_nohook.ns', 'of_eval_noop.ns', 'of_eval_hook.ns', 'hook.ns',
   'heap.bytes', 'heap.json_bytes', 'ratio.heap_json', 'rss.peak', 'rss.growth', 'heap.retained_growth', 'overflow.exact',

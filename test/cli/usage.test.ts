@@ -25,6 +25,9 @@ describe('ff-webhook usage (built bin)', function () {
     ['a header the exporter owns', ['send', '--endpoint', 'http://127.0.0.1:1/', '--header', 'Content-Type: text/plain'], /Content-Type/],
     ['a meta entry without =', ['send', '--endpoint', 'http://127.0.0.1:1/', '--meta', 'novalue'], /--meta must look like KEY=VALUE/],
     ['a non-integer interval', ['send', '--endpoint', 'http://127.0.0.1:1/', '--flush-interval', '1.5'], /--flush-interval must be an integer/],
+    // Durations a Node timer cannot hold are refused under the flag's own name (issue 12), not the library option's.
+    ['an interval past 2^31−1 ms', ['send', '--endpoint', 'http://127.0.0.1:1/', '--flush-interval', '2147483648'], /--flush-interval must be an integer from 1 to 2147483647/],
+    ['a timeout past 2^31−1 ms', ['send', '--endpoint', 'http://127.0.0.1:1/', '--timeout', '9007199254740991'], /--timeout must be an integer from 1 to 2147483647/],
     ['a zero batch size', ['send', '--endpoint', 'http://127.0.0.1:1/', '--max-event-in-memory', '0'], /--max-event-in-memory must be an integer ≥ 1/],
     ['an empty secret', ['send', '--endpoint', 'http://127.0.0.1:1/', '--secret='], /--secret must not be empty/],
     ['a stray argument', ['send', '--endpoint', 'http://127.0.0.1:1/', 'extra'], /unexpected argument/],

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { metrics } from '@opentelemetry/api';
 import { DataPointType } from '@opentelemetry/sdk-metrics';
 import { BatchProcessor } from '../../src/batch-processor.js';
@@ -47,6 +48,23 @@ describe('self-metrics through the real @opentelemetry/sdk-metrics (SPEC §11)',
     stats.accepted = 5_000;
     const after = MetricsHarness.values((await harness.collect()).get(N.accepted));
     assert.deepEqual(after, { '': 1_200 }, 'no longer observed after dispose: the SDK keeps the last value');
+  });
+
+  it("is named after OpenTelemetry's SDK self-observability conventions where one fits, each name listed in the README", async () => {
+    assert.equal(N.queueSize, 'otel.sdk.processor.log.queue.size');
+    assert.equal(N.queueCapacity, 'otel.sdk.processor.log.queue.capacity');
+    assert.equal(N.inFlight, 'otel.sdk.exporter.log.inflight');
+    assert.equal(N.exportDuration, 'otel.sdk.exporter.operation.duration');
+    const self = new SelfMetrics(() => ({ accepted: 1, delivered: 0, pending: 1, inFlight: 0, dropped: { overflow: 0 }, failedExports: 0 }), 8, {
+      meterProvider: harness.meterProvider,
+    });
+    self.recordExport(1);
+    const got = await harness.collect();
+    assert.deepEqual([...got.keys()].sort(), Object.values(N).sort(), 'every instrument is read back under its name');
+    for (const name of [N.queueSize, N.queueCapacity, N.inFlight]) assert.equal(got.get(name)?.descriptor.unit, '{log_record}', name);
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const name of Object.values(N)) assert.ok(readme.includes(`| \`${name}\` |`), `README lists ${name}`);
+    self.dispose();
   });
 
   it('records the export duration histogram in seconds, with error.type and the status on failure', async () => {

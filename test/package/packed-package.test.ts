@@ -67,6 +67,23 @@ describe('the packed package in a fresh project', function () {
     assert.doesNotMatch(bundle, /axios|opentelemetry/);
   });
 
+  it('a fetch runtime (Workers, edge) bundling createFetchReceiver from the package root gets no node: built-in, axios or OTel', () => {
+    writeFileSync(
+      join(project, 'worker.mjs'),
+      "import { createFetchReceiver } from 'ff-webhook-exporter'; export default { fetch: createFetchReceiver({ secret: 's', onBatch() {} }) };",
+    );
+    const esbuild = join(root, 'node_modules/.bin/esbuild');
+    // Resolved as Wrangler resolves a Worker (browser platform, workerd/worker/browser conditions); node: built-ins
+    // are left as imports, so only tree-shaking can keep them out.
+    const bundle = run(
+      esbuild,
+      ['worker.mjs', '--bundle', '--platform=browser', '--conditions=workerd,worker,browser', '--format=esm', '--external:node:*'],
+      project,
+    );
+    assert.doesNotMatch(bundle, /from\s*"node:|require\("node:|axios|opentelemetry/);
+    assert.match(bundle, /webhook-signature/);
+  });
+
   after(() => rmSync(project, { recursive: true, force: true }));
 
   it('delivers signed events end to end through the ESM entry point', () => {

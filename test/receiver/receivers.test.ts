@@ -76,6 +76,19 @@ for (const [label, start] of TARGETS) {
       });
     }
 
+    it("with signatureScheme 'standard', answers 401 to a GitHub-style header alone (a replay with webhook-signature stripped)", async () => {
+      const t = await receiver({ signatureScheme: 'standard' });
+      const sent = { ...githubHeaders(BODY, NEW, 'msg_cap'), ...standardHeaders(BODY, [NEW], { id: 'msg_cap' }) };
+      const replay: Record<string, string> = { ...sent };
+      delete replay['webhook-signature'];
+      const refused = await t.send({ body: BODY, headers: replay });
+      assert.equal(refused.status, 401);
+      assert.match(refused.body, /only Standard Webhooks signatures are accepted here/);
+      assert.equal(calls.length, 0);
+      assert.equal((await t.send({ body: BODY, headers: sent })).status, 204);
+      assert.deepEqual(calls.map((c) => c.info), [{ webhookId: 'msg_cap', scheme: 'standard' }]);
+    });
+
     it('takes tolerance in seconds', async () => {
       const t = await receiver({ tolerance: 10 });
       assert.equal((await t.send({ body: BODY, headers: standardHeaders(BODY, [NEW], { timestamp: nowSeconds() - 60 }) })).status, 401);
@@ -164,6 +177,10 @@ describe('receiver options (SPEC §9: a present but empty or undefined secret)',
       }
       assert.throws(() => create({ onBatch, bodyTimeout: 2 ** 31 }), { message: /bodyTimeout must be at most 2147483647/ });
       assert.throws(() => create({ onBatch, tolerance: -1 }), RangeError);
+      assert.throws(() => create({ onBatch, signatureScheme: 'v1' as 'standard' }), {
+        name: 'TypeError',
+        message: `${name} option signatureScheme must be 'github', 'standard' or 'both'`,
+      });
       assert.throws(() => create({ onBatch, dedupe: { maxIds: 0 } }), { message: /dedupe\.maxIds/ });
       assert.doesNotThrow(() => create({ onBatch, bodyTimeout: 1000, maxBufferedBytes: 1, dedupe: { window: 1, maxIds: 1 } }));
     });

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import sinon from 'sinon';
 import { Webhook } from 'standardwebhooks';
 import { verifyWebhook } from '../../src/verify-webhook.js';
 import { signStandard } from '../../src/standard-webhooks.js';
 import { createWebVerifier } from '../../src/web-verify.js';
+import type { AcceptedScheme } from '../../src/webhook-headers.js';
 import { BODY, githubHeaders, nowSeconds, standardHeaders } from '../support/webhook-signing.js';
 
 const WHSEC = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -11,9 +13,9 @@ const OLD = 'whsec_' + Buffer.from('the old key, rotated out soon').toString('ba
 const PLAIN = 'plain-secret';
 
 /** Both verifiers (node crypto and Web Crypto) give the same answer for every case here. */
-async function both(body: string, headers: Record<string, string>, secret: string | string[], tolerance?: number) {
-  const node = verifyWebhook(body, headers, { secret, ...(tolerance === undefined ? {} : { tolerance }) });
-  const web = await createWebVerifier(typeof secret === 'string' ? [secret] : secret, tolerance ?? 300)(new TextEncoder().encode(body), new Headers(headers));
+async function both(body: string, headers: Record<string, string>, secret: string | string[], tolerance?: number, signatureScheme?: AcceptedScheme) {
+  const node = verifyWebhook(body, headers, { secret, ...(tolerance === undefined ? {} : { tolerance }), ...(signatureScheme === undefined ? {} : { signatureScheme }) });
+  const web = await createWebVerifier(typeof secret === 'string' ? [secret] : secret, tolerance ?? 300, signatureScheme)(new TextEncoder().encode(body), new Headers(headers));
   assert.deepEqual(web, node, 'the Web Crypto verifier agrees with verifyWebhook');
   return node;
 }
@@ -87,6 +89,40 @@ describe('verifyWebhook (SPEC §9)', () => {
     });
   });
 
+  describe('signatureScheme: which signatures are accepted (default both)', () => {
+    const sentBoth = (): Record<string, string> => ({ ...githubHeaders(BODY, WHSEC, 'm'), ...standardHeaders(BODY, [WHSEC], { id: 'm' }) });
+    const stripped = (): Record<string, string> => {
+      const h = sentBoth();
+      delete h['webhook-signature'];
+      return h;
+    };
+
+    it("'standard' refuses a GitHub-style header alone: a request captured under 'both' cannot be replayed without its timestamp", async () => {
+      assert.equal((await both(BODY, stripped(), WHSEC)).ok, true, "the default still accepts it (receivers not yet migrated)");
+      assert.deepEqual(await both(BODY, stripped(), WHSEC, undefined, 'standard'), {
+        ok: false,
+        reason: 'only Standard Webhooks signatures are accepted here (signatureScheme: standard); X-Hub-Signature-256 alone is refused',
+      });
+      assert.deepEqual(await both(BODY, sentBoth(), WHSEC, undefined, 'standard'), { ok: true, scheme: 'standard', webhookId: 'm', timestamp: Number(sentBoth()['webhook-timestamp']) });
+      assert.deepEqual(await both(BODY, {}, WHSEC, undefined, 'standard'), { ok: false, reason: 'missing webhook-signature header' });
+    });
+
+    it("'github' checks X-Hub-Signature-256 only, whatever else is sent", async () => {
+      assert.deepEqual(await both(BODY, sentBoth(), WHSEC, undefined, 'github'), { ok: true, scheme: 'github', webhookId: 'm' });
+      const standardOnly = standardHeaders(BODY, [WHSEC]);
+      assert.deepEqual(await both(BODY, standardOnly, WHSEC, undefined, 'github'), { ok: false, reason: 'only X-Hub-Signature-256 is accepted here (signatureScheme: github)' });
+      // A valid Standard signature does not rescue a wrong GitHub one.
+      assert.equal((await both(BODY, { ...sentBoth(), 'x-hub-signature-256': githubHeaders(BODY, OLD)['x-hub-signature-256']! }, WHSEC, undefined, 'github')).ok, false);
+    });
+
+    it('an unknown value is a reason, never a throw', () => {
+      assert.deepEqual(verifyWebhook(BODY, sentBoth(), { secret: WHSEC, signatureScheme: 'v2' as AcceptedScheme }), {
+        ok: false,
+        reason: "signatureScheme must be 'github', 'standard' or 'both'",
+      });
+    });
+  });
+
   describe('timestamps (tolerance, default 300 s)', () => {
     let clock: sinon.SinonFakeTimers;
     beforeEach(() => {
@@ -151,6 +187,26 @@ describe('verifyWebhook (SPEC §9)', () => {
     it('accepts a header record with names in any case', () => {
       const h = good();
       assert.equal(verifyWebhook(BODY, { 'Webhook-Id': h['webhook-id'], 'WEBHOOK-TIMESTAMP': h['webhook-timestamp'], 'Webhook-Signature': h['webhook-signature'] }, { secret: WHSEC }).ok, true);
+    });
+
+    it('compares in constant time: every secret against every signature, with crypto.timingSafeEqual on equal lengths', () => {
+      const spy = sinon.spy(crypto, 'timingSafeEqual');
+      try {
+        const cases: Array<[Record<string, string>, boolean, number]> = [
+          [standardHeaders(BODY, [WHSEC, OLD]), true, 4], // the first secret matches the first signature: still 2 × 2
+          [standardHeaders(BODY, ['whsec_' + Buffer.from('x').toString('base64'), 'y']), false, 4],
+          [githubHeaders(BODY, WHSEC), true, 2],
+          [githubHeaders(BODY, 'neither'), false, 2],
+        ];
+        for (const [headers, ok, comparisons] of cases) {
+          spy.resetHistory();
+          assert.equal(verifyWebhook(BODY, headers, { secret: [WHSEC, OLD] }).ok, ok);
+          assert.equal(spy.callCount, comparisons);
+          for (const call of spy.getCalls()) assert.equal((call.args[0] as Uint8Array).length, (call.args[1] as Uint8Array).length);
+        }
+      } finally {
+        spy.restore();
+      }
     });
 
     it('never throws on hostile arguments, and leaks no secret in a reason', () => {

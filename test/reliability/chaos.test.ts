@@ -24,6 +24,11 @@ const PROCESSOR_OPTIONS = {
 };
 /** The exporter's in-call jitter draws from Math.random; the run makes it draw small (≤ 2 ms) and seeded. */
 const JITTER_SCALE = 0.002;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** How often the exporter hangs (issue 12 item 4): each hang costs the run one exportTimeout. */
+const HANG_CHANCES = { forceFlush: 0.015, export: 0.004 };
+/** Each kind of hang happens at least once: at this call at the latest. */
+const HANG_AT_LATEST = 50;
 
 type FaultLabel =
   | 'ok'
@@ -32,6 +37,10 @@ type FaultLabel =
   | '4xx'
   | '413'
   | '429 Retry-After'
+  | '429 Retry-After huge'
+  | '503 Retry-After a year ahead'
+  | '503 Retry-After in the past'
+  | '503 Retry-After 2 min'
   | '408'
   | '5xx'
   | '3xx'
@@ -46,6 +55,12 @@ const WEIGHTS: ReadonlyArray<readonly [FaultLabel, number]> = [
   ['4xx', 5],
   ['413', 4],
   ['429 Retry-After', 6],
+  // Issue 12: waits no timer can hold (3,000,000 s, 30 nines, a date a year ahead) are not honoured and never
+  // become a 1 ms re-arm; a date in the past means at once; 2 minutes is honoured (under the 1 hour ceiling).
+  ['429 Retry-After huge', 1.5],
+  ['503 Retry-After a year ahead', 1],
+  ['503 Retry-After in the past', 1],
+  ['503 Retry-After 2 min', 0.3],
   ['408', 1],
   ['5xx', 7],
   ['3xx', 1],
@@ -68,6 +83,14 @@ function faultFor(label: FaultLabel, rng: Prng): Fault {
       return { kind: 'answer', status: 413, body: 'too large' };
     case '429 Retry-After':
       return { kind: 'answer', status: 429, headers: { 'Retry-After': '0' } };
+    case '429 Retry-After huge':
+      return { kind: 'answer', status: 429, headers: { 'Retry-After': rng.chance(0.5) ? '3000000' : '9'.repeat(30) } };
+    case '503 Retry-After a year ahead':
+      return { kind: 'answer', status: 503, headers: { 'Retry-After': new Date(Date.now() + 365 * DAY_MS).toUTCString() } };
+    case '503 Retry-After in the past':
+      return { kind: 'answer', status: 503, headers: { 'Retry-After': new Date(Date.now() - DAY_MS).toUTCString() } };
+    case '503 Retry-After 2 min':
+      return { kind: 'answer', status: 503, headers: { 'Retry-After': '120' } };
     case '408':
       return { kind: 'answer', status: 408 };
     case '5xx': {
@@ -85,15 +108,25 @@ function faultFor(label: FaultLabel, rng: Prng): Fault {
   }
 }
 
-/** Delegates to a WebhookExporter and records, per batch the processor accepted as delivered, its keys and id. */
+/**
+ * Delegates to a WebhookExporter and records, per batch the processor accepted as delivered, its keys and id.
+ * Now and then it hangs as a user exporter can (issue 12 item 4): an export whose callback never comes, a
+ * forceFlush() that never settles; its shutdown() never settles at all.
+ */
 class RecordingExporter implements EventExporter {
   readonly deliveredKeys: string[] = [];
   readonly deliveredUnder = new Map<string, string>();
   readonly failuresByCode = new Map<string, number>();
+  readonly hangs = { export: 0, forceFlush: 0, shutdown: 0 };
+  private readonly calls = { export: 0, forceFlush: 0 };
 
-  constructor(private readonly inner: WebhookExporter) {}
+  constructor(
+    readonly inner: WebhookExporter,
+    private readonly hangRng: Prng,
+  ) {}
 
   export(batch: ExportableEvent[], resultCallback: (result: ExportResult) => void, options?: ExportOptions): void {
+    if (this.hangsNow('export')) return; // never calls back: the processor's exportTimeout must end it
     const id = batchIdOf(batch)!;
     this.inner.export(
       batch,
@@ -116,11 +149,20 @@ class RecordingExporter implements EventExporter {
   }
 
   forceFlush(): Promise<void> {
+    if (this.hangsNow('forceFlush')) return new Promise(() => undefined);
     return this.inner.forceFlush();
   }
 
   shutdown(): Promise<void> {
-    return this.inner.shutdown();
+    this.hangs.shutdown++;
+    return new Promise(() => undefined);
+  }
+
+  private hangsNow(kind: 'export' | 'forceFlush'): boolean {
+    const call = ++this.calls[kind];
+    const hang = this.hangRng.chance(HANG_CHANCES[kind]) || (call === HANG_AT_LATEST && this.hangs[kind] === 0);
+    if (hang) this.hangs[kind]++;
+    return hang;
   }
 }
 
@@ -174,9 +216,16 @@ describe('chaos: a seeded fault schedule through BatchProcessor + WebhookExporte
 
   let server: FaultServer;
   let randomStub: sinon.SinonStub | undefined;
+  let inner: WebhookExporter | undefined;
+  const warnings: string[] = [];
+  const onWarning = (warning: Error): void => void warnings.push(`${warning.name}: ${warning.message}`);
 
+  beforeEach(() => process.on('warning', onWarning));
   afterEach(async () => {
+    process.off('warning', onWarning);
     randomStub?.restore();
+    // The recording exporter's shutdown never settles; the real one still closes its sockets.
+    await inner?.shutdown();
     await server?.close();
   });
 
@@ -186,6 +235,7 @@ describe('chaos: a seeded fault schedule through BatchProcessor + WebhookExporte
     const scheduleRng = createPrng(seed);
     const driverRng = createPrng(seed ^ 0x5bd1e995);
     const jitterRng = createPrng(seed ^ 0x27d4eb2d);
+    const hangRng = createPrng(seed ^ 0x165667b1);
     randomStub = sinon.stub(Math, 'random').callsFake(() => jitterRng.next() * JITTER_SCALE);
 
     const ledger = new ReceiverLedger();
@@ -213,7 +263,8 @@ describe('chaos: a seeded fault schedule through BatchProcessor + WebhookExporte
     server = await new FaultServer(chaos).start();
     server.keepBodies = false;
 
-    const exporter = new RecordingExporter(new WebhookExporter({ endpointUrl: server.url, secret: SECRET, timeout: 50, maxRetries: 1 }));
+    inner = new WebhookExporter({ endpointUrl: server.url, secret: SECRET, timeout: 50, maxRetries: 1 });
+    const exporter = new RecordingExporter(inner, hangRng);
     const processor = new BatchProcessor(exporter, PROCESSOR_OPTIONS);
     const check = (where: string): void => assertAccounting(processor.stats(), PROCESSOR_OPTIONS.maxBufferedEvents, where);
     server.onRequest = (request) => {
@@ -281,6 +332,7 @@ describe('chaos: a seeded fault schedule through BatchProcessor + WebhookExporte
       `delivered ${stats.delivered}, dropped overflow ${stats.dropped.overflow} / invalid ${stats.dropped.invalid} / shutdown ${stats.dropped.shutdown}, failed exports ${stats.failedExports}`,
       `same-id redeliveries ${ledger.sameIdRedeliveries}; faults by kind: ${[...ledger.faultCounts].filter(([label]) => label !== 'ok').map(([label, n]) => `${label} ${n}`).join(', ')}`,
       `export failures by cause: ${[...exporter.failuresByCode].map(([code, n]) => `${code} ${n}`).join(', ')}`,
+      `hung exporter: ${exporter.hangs.export} exports never answered, ${exporter.hangs.forceFlush} forceFlush and ${exporter.hangs.shutdown} shutdown never settled`,
     ];
     for (const line of figures) console.log(`      ${line}`);
 
@@ -291,6 +343,13 @@ describe('chaos: a seeded fault schedule through BatchProcessor + WebhookExporte
     assert.equal(stats.inFlight, 0);
     assert.equal(stats.dropped.shutdown, 0, 'the drain delivered everything before shutdown');
     assert.equal(stats.dropped.invalid, 0, 'no event was invalid and no single event was refused with 413');
+    // The edges of issue 12 were met, and none made a timer overflow into a 1 ms re-arm.
+    for (const label of ['429 Retry-After huge', '503 Retry-After a year ahead', '503 Retry-After in the past'] as const) {
+      assert.ok((ledger.faultCounts.get(label) ?? 0) > 0, `no ${label} injected`);
+    }
+    assert.ok(exporter.hangs.forceFlush > 0 && exporter.hangs.export > 0, `the exporter never hung: ${JSON.stringify(exporter.hangs)}`);
+    assert.equal(exporter.hangs.shutdown, 1, "shutdown() resolved although the exporter's shutdown never settles");
+    assert.deepEqual(warnings.filter((w) => w.startsWith('TimeoutOverflowWarning')), []);
 
     // Each delivered event was delivered once, in add order, and the endpoint acknowledged it under the same id.
     const { deliveredKeys, deliveredUnder } = exporter;

@@ -45,7 +45,11 @@ describe('reliability at the edges (issue 12)', () => {
       process.on('warning', onWarning);
       const armed: number[] = [];
       const realSetTimeout = globalThis.setTimeout;
-      sinon.stub(globalThis, 'setTimeout').callsFake(((fn: () => void, ms?: number) => {
+      // Its own sandbox, restored in this test's finally while the fake clock is still installed: in the
+      // default sandbox, afterEach's sinon.restore() (after clock.restore()) would put the fake clock's
+      // setTimeout back as the global one, and every later test file's timers would never fire.
+      const timers = sinon.createSandbox();
+      timers.stub(globalThis, 'setTimeout').callsFake(((fn: () => void, ms?: number) => {
         armed.push(ms ?? 0);
         return realSetTimeout(fn, ms);
       }) as typeof setTimeout);
@@ -66,6 +70,7 @@ describe('reliability at the edges (issue 12)', () => {
         await new Promise<void>((resolve) => setImmediate(resolve));
         assert.ok(!warnings.includes('TimeoutOverflowWarning'));
       } finally {
+        timers.restore();
         process.off('warning', onWarning);
       }
     });
