@@ -1,4 +1,3 @@
-import type { MeterProvider } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import type { ExportableEvent } from './events.js';
 import type { EventExporter } from './exporter.js';
@@ -13,12 +12,6 @@ import { SelfMetrics, exportErrorType } from './self-metrics.js';
 
 export type { BatchProcessorOptions } from './processor/options.js';
 export type { ProcessorStats, LastExportError } from './processor/counters.js';
-
-/** Options of a {@link BatchProcessor} beyond batching: where its self-metrics go. */
-export interface BatchProcessorTelemetry {
-  /** Where the processor's self-metrics go; default the global MeterProvider (a no-op until one is set). */
-  meterProvider?: MeterProvider;
-}
 
 type FlushKind = 'timer' | 'size' | 'force' | 'shutdown';
 
@@ -67,11 +60,11 @@ export class BatchProcessor {
 
   constructor(
     private readonly exporter: EventExporter<ExportableEvent>,
-    options: BatchProcessorOptions & BatchProcessorTelemetry = {},
+    options: BatchProcessorOptions = {},
   ) {
     checkExporter(exporter);
-    const { meterProvider, ...batching } = options ?? {};
-    this.options = resolveProcessorOptions(batching);
+    this.options = resolveProcessorOptions(options ?? {});
+    const meterProvider = options?.meterProvider;
     this.pending = new PendingBatches(this.options, this.counters);
     this.schedule = new FlushSchedule(
       this.options.flushInterval,

@@ -1,3 +1,4 @@
+import type { MeterProvider } from '@opentelemetry/api';
 import { MAX_TIMER_MS } from './flush-schedule.js';
 
 /** Options of a {@link BatchProcessor}; every number is a positive integer. */
@@ -14,13 +15,15 @@ export interface BatchProcessorOptions {
   maxBatchBytes?: number;
   /** Milliseconds one export (all its in-call retries) may take, at most 2^31−1. Default 30 000. */
   exportTimeout?: number;
+  /** Where the processor's self-metrics go; default the global MeterProvider (a no-op until one is set). */
+  meterProvider?: MeterProvider;
 }
 
-export type ResolvedProcessorOptions = Required<BatchProcessorOptions>;
+export type ResolvedProcessorOptions = Required<Omit<BatchProcessorOptions, 'meterProvider'>>;
 
 export const DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
-const KNOWN = new Set(['flushInterval', 'maxEventInMemory', 'maxBufferedEvents', 'maxBatchSize', 'maxBatchBytes', 'exportTimeout']);
+const KNOWN = new Set(['flushInterval', 'maxEventInMemory', 'maxBufferedEvents', 'maxBatchSize', 'maxBatchBytes', 'exportTimeout', 'meterProvider']);
 
 function positiveInteger(
   options: BatchProcessorOptions,

@@ -51,14 +51,14 @@ function runBench(resultsDir: string): Promise<{ code: number | null; stdout: st
     BENCH_RESULTS_DIR: resultsDir,
   };
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bench/run.mjs'], { cwd: repo, env, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['bench/run.mjs'], { cwd: repo, env, timeout: 170_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
 }
 
 describe('npm run bench (smoke: tiny sizes, no timings asserted)', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let resultsDir: string;
 
   before(() => {

@@ -15,7 +15,7 @@ function optionsOf(path: string, name: string): string[] {
 
 describe('README documents every option (issues 12–14: limits, schemes, ceilings)', () => {
   const interfaces: Array<[string, string]> = [
-    ['src/batch-processor.ts', 'BatchProcessorOptions'],
+    ['src/processor/options.ts', 'BatchProcessorOptions'],
     ['src/webhook/webhook-options.ts', 'WebhookExporterOptions'],
     ['src/receiver-options.ts', 'ReceiverOptions'],
     ['src/receiver-options.ts', 'DedupeOptions'],
