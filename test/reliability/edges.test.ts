@@ -21,7 +21,8 @@ describe('reliability at the edges (issue 12)', () => {
     const closing = Promise.all(processors.splice(0).map((p) => p.shutdown()));
     await clock.tickAsync(10 * 60_000);
     await closing;
-    clock.restore();
+    // One restore, in reverse order: a stub laid over the fake setTimeout goes before the
+    // clock, or restoring it would put the dead fake back on globalThis for later files.
     sinon.restore();
   });
 
