@@ -1,7 +1,9 @@
 export {
   FeatureEventHook,
+  METADATA_ERROR_CODE,
   SDK_DEFAULT_VARIATION,
   UNDEFINED_TARGETING_KEY,
+  type FeatureEventFilter,
   type FeatureEventHookOptions,
   type FeatureEventSink,
 } from './feature-event-hook.js';
