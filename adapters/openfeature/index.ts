@@ -7,3 +7,4 @@ export {
   type FeatureEventHookOptions,
   type FeatureEventSink,
 } from './feature-event-hook.js';
+export { TrackingProvider, type TrackingEventSink, type TrackingProviderOptions } from './tracking-provider.js';
