@@ -43,7 +43,7 @@ describe('adapter examples run and deliver', () => {
   it('examples/otel-sink.ts: EventHook records reach the webhook', async () => {
     const stdout = await example('otel-sink');
     assert.match(stdout, /^received batch [0-9a-f-]{36} with 2 events/m);
-    assert.deepEqual(jsonAfter(stdout, 'stats: '), { converted: 2, ignored: 1, invalid: 0 });
+    assert.deepEqual(jsonAfter(stdout, 'stats: '), { converted: 2, ignored: 1, invalid: 0, delivered: 2, failedExports: 0, dropped: 0 });
   });
 
   it('examples/otel-source.ts: events become log records', async () => {

@@ -71,7 +71,7 @@ describe('OTel sink end to end: OpenFeature EventHook → LoggerProvider → Bat
       { kind: 'feature', contextKind: 'user', userKey: 'user-3', key: 'old-feature', variation: 'SdkDefault', value: false, default: true, version: '7', source: 'SERVER', metadata: meta('DISABLED') },
     ]);
     // EventHook also logs an `exception` record for each failed evaluation: skipped.
-    assert.deepEqual(sink.stats(), { converted: 6, ignored: 2, invalid: 0 });
+    assert.deepEqual(sink.stats(), { converted: 6, ignored: 2, invalid: 0, delivered: 6, failedExports: 0, dropped: 0 });
   });
 
   it('gives the same events as FeatureEventHook for the same evaluations, reason case and error codes included', async () => {
