@@ -32,6 +32,19 @@ export interface FeatureEventHookOptions {
 /** The `metadata` key holding OpenFeature's error code of a failed evaluation, as OpenFeature spells it. */
 export const METADATA_ERROR_CODE = 'errorCode';
 
+/**
+ * Logs through the hook's logger: the one the user gave OpenFeature (the SDK's
+ * own prints to the console). Never throws into the caller's evaluation, even
+ * with a broken logger or a malformed hook context.
+ */
+function warn(hookContext: Readonly<HookContext> | undefined, message: string, err: unknown): void {
+  try {
+    hookContext?.logger?.warn(message, err);
+  } catch {
+    // Nowhere left to report it.
+  }
+}
+
 /** Providers, and reasons (with error codes) per provider, whose metadata maps are kept for reuse. */
 const METADATA_CACHE_LIMIT = 256;
 
@@ -80,21 +93,21 @@ export class FeatureEventHook implements Hook {
   }
 
   finally(hookContext: Readonly<HookContext>, evaluationDetails: EvaluationDetails<FlagValue>): void {
-    let stage = 'filter';
+    if (this.filter !== undefined && !this.accepts(hookContext, evaluationDetails)) return;
     try {
-      if (this.filter !== undefined && !this.filter(hookContext.flagKey, evaluationDetails)) return;
-      stage = 'record';
       this.sink.add(this.toEvent(hookContext, evaluationDetails));
     } catch (err) {
-      // Never into the caller's evaluation. The hook's logger is the one the
-      // user gave OpenFeature (the SDK's own prints to the console).
-      const message =
-        stage === 'filter' ? 'FeatureEventHook: the filter option threw; the evaluation was not recorded' : 'FeatureEventHook: could not record a flag evaluation';
-      try {
-        hookContext?.logger?.warn(message, err);
-      } catch {
-        // A broken logger must not reach the caller either.
-      }
+      warn(hookContext, 'FeatureEventHook: could not record a flag evaluation', err);
+    }
+  }
+
+  /** The filter's verdict; a filter that throws records nothing. */
+  private accepts(hookContext: Readonly<HookContext>, details: EvaluationDetails<FlagValue>): boolean {
+    try {
+      return Boolean(this.filter!(hookContext.flagKey, details));
+    } catch (err) {
+      warn(hookContext, 'FeatureEventHook: the filter option threw; the evaluation was not recorded', err);
+      return false;
     }
   }
 
