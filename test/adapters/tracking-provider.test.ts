@@ -104,7 +104,7 @@ describe('TrackingProvider end to end: client.track() → BatchProcessor → Web
       body,
     );
     assert.equal(processor.stats().delivered, 5);
-    assert.deepEqual(processor.stats().dropped, { overflow: 0, invalid: 0, shutdown: 0 });
+    for (const [reason, count] of Object.entries(processor.stats().dropped)) assert.equal(count, 0, `dropped.${reason}`);
   });
 
   it("still calls the wrapped provider's own track with the same arguments", async () => {
