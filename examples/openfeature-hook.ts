@@ -1,5 +1,6 @@
 /**
- * OpenFeature → FeatureEventHook → BatchProcessor → signed webhook.
+ * OpenFeature → FeatureEventHook (evaluations) and TrackingProvider
+ * (client.track) → BatchProcessor → signed webhook.
  * Run: npx tsx examples/openfeature-hook.ts
  *
  * An embedded receiver on 127.0.0.1 stands in for your webhook and prints
@@ -8,7 +9,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InMemoryProvider, OpenFeature } from '@openfeature/server-sdk';
-import { FeatureEventHook } from '../adapters/openfeature/index.js';
+import { FeatureEventHook, TrackingProvider } from '../adapters/openfeature/index.js';
 import { BatchProcessor, WebhookExporter, createReceiver } from '../src/index.js';
 
 const SECRET = 'example-secret';
@@ -31,19 +32,20 @@ async function main(): Promise<void> {
     flushInterval: 10_000,
   });
   OpenFeature.addHooks(new FeatureEventHook(processor, { metadata: { env: 'dev' } }));
-  await OpenFeature.setProviderAndWait(
-    new InMemoryProvider({
-      'new-checkout': { variants: { on: true, off: false }, defaultVariant: 'on', disabled: false },
-      'banner-color': { variants: { red: 'red', blue: 'blue' }, defaultVariant: 'blue', disabled: false },
-      'old-feature': { variants: { on: true, off: false }, defaultVariant: 'on', disabled: true },
-    }),
-  );
+  const provider = new InMemoryProvider({
+    'new-checkout': { variants: { on: true, off: false }, defaultVariant: 'on', disabled: false },
+    'banner-color': { variants: { red: 'red', blue: 'blue' }, defaultVariant: 'blue', disabled: false },
+    'old-feature': { variants: { on: true, off: false }, defaultVariant: 'on', disabled: true },
+  });
+  // Wrapped, so that client.track() calls become tracking events too.
+  await OpenFeature.setProviderAndWait(new TrackingProvider(provider, processor));
 
   const client = OpenFeature.getClient();
   console.log('new-checkout for user-1:', await client.getBooleanValue('new-checkout', false, { targetingKey: 'user-1' }));
   console.log('banner-color, anonymous:', await client.getStringValue('banner-color', 'grey', { targetingKey: 'visitor-9', anonymous: true }));
   console.log('missing flag:', await client.getBooleanValue('no-such-flag', false, { targetingKey: 'user-1' }));
   console.log('disabled flag:', await client.getBooleanValue('old-feature', false, { targetingKey: 'user-2' }));
+  client.track('checkout', { targetingKey: 'user-1' }, { value: 99.5, currency: 'EUR' });
 
   // Events wait for the next flush; shutdown() sends what is left. Do it on exit.
   await processor.shutdown();

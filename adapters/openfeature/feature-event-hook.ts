@@ -1,6 +1,6 @@
 import type { EvaluationDetails, FlagValue, Hook, HookContext } from '@openfeature/server-sdk';
-import { diag } from '@opentelemetry/api';
 import { SDK_DEFAULT_VARIATION, UNDEFINED_TARGETING_KEY, unixSeconds, type FeatureEvent } from '../../src/events.js';
+import { contextKindOf, userKeyOf } from './evaluation-context.js';
 
 export { SDK_DEFAULT_VARIATION, UNDEFINED_TARGETING_KEY };
 
@@ -9,14 +9,43 @@ export interface FeatureEventSink {
   add(event: FeatureEvent): void;
 }
 
+/**
+ * Decides, per evaluation, whether it becomes an event: a truthy return value
+ * records it. Gets the flag key and the evaluation details the hook received.
+ */
+export type FeatureEventFilter = (flagKey: string, details: Readonly<EvaluationDetails<FlagValue>>) => boolean;
+
+/** Options of `FeatureEventHook`. */
 export interface FeatureEventHookOptions {
   /** `source` of every event; 'SERVER' unless set. */
   source?: string;
-  /** Entries put first in every event's `metadata` (then `provider` and `reason`). */
+  /** Entries put first in every event's `metadata` (then `provider`, `reason` and `errorCode`). */
   metadata?: Record<string, unknown>;
+  /**
+   * Events only for the evaluations it accepts (say, some flags only). One
+   * that throws records nothing for that evaluation and is logged through the
+   * hook's logger; it never reaches the caller.
+   */
+  filter?: FeatureEventFilter;
 }
 
-/** Providers, and reasons per provider, whose metadata maps are kept for reuse. */
+/** The `metadata` key holding OpenFeature's error code of a failed evaluation, as OpenFeature spells it. */
+export const METADATA_ERROR_CODE = 'errorCode';
+
+/**
+ * Logs through the hook's logger: the one the user gave OpenFeature (the SDK's
+ * own prints to the console). Never throws into the caller's evaluation, even
+ * with a broken logger or a malformed hook context.
+ */
+function warn(hookContext: Readonly<HookContext> | undefined, message: string, err: unknown): void {
+  try {
+    hookContext?.logger?.warn(message, err);
+  } catch {
+    // Nowhere left to report it.
+  }
+}
+
+/** Providers, and reasons (with error codes) per provider, whose metadata maps are kept for reuse. */
 const METADATA_CACHE_LIMIT = 256;
 
 /**
@@ -29,12 +58,13 @@ export class FeatureEventHook implements Hook {
   readonly name = 'FeatureEventHook';
   private readonly sink: FeatureEventSink;
   private readonly source: string;
+  private readonly filter: FeatureEventFilter | undefined;
   // The metadata option as parallel arrays: copying an object built by spread
   // and then adding keys costs V8 ~1 µs, a plain loop ~30 ns.
   private readonly metadataKeys: readonly string[];
   private readonly metadataValues: readonly unknown[];
   /**
-   * One frozen metadata map per (provider, reason): events share it, and the
+   * One frozen metadata map per (provider, reason, error code): events share it, and the
    * core validates and serializes a frozen map of primitives only once.
    */
   private readonly metadataCache = new Map<string | undefined, Map<string | undefined, Readonly<Record<string, unknown>>>>();
@@ -49,8 +79,12 @@ export class FeatureEventHook implements Hook {
     if (options.metadata !== undefined && (options.metadata === null || typeof options.metadata !== 'object')) {
       throw new TypeError('FeatureEventHook: options.metadata must be an object');
     }
+    if (options.filter !== undefined && typeof options.filter !== 'function') {
+      throw new TypeError('FeatureEventHook: options.filter must be a function');
+    }
     this.sink = sink;
     this.source = options.source ?? 'SERVER';
+    this.filter = options.filter;
     // Copied now, so later changes by the caller do not leak into events.
     // Undefined entries are left out: JSON cannot carry them and they would make every event invalid.
     const entries = Object.entries(options.metadata ?? {}).filter(([, value]) => value !== undefined);
@@ -59,25 +93,36 @@ export class FeatureEventHook implements Hook {
   }
 
   finally(hookContext: Readonly<HookContext>, evaluationDetails: EvaluationDetails<FlagValue>): void {
+    if (this.filter !== undefined && !this.accepts(hookContext, evaluationDetails)) return;
     try {
       this.sink.add(this.toEvent(hookContext, evaluationDetails));
     } catch (err) {
-      // Never into the caller's evaluation; the SDK would only log it anyway.
-      diag.warn('FeatureEventHook: could not record a flag evaluation', err);
+      warn(hookContext, 'FeatureEventHook: could not record a flag evaluation', err);
+    }
+  }
+
+  /** The filter's verdict; a filter that throws records nothing. */
+  private accepts(hookContext: Readonly<HookContext>, details: EvaluationDetails<FlagValue>): boolean {
+    try {
+      return Boolean(this.filter!(hookContext.flagKey, details));
+    } catch (err) {
+      warn(hookContext, 'FeatureEventHook: the filter option threw; the evaluation was not recorded', err);
+      return false;
     }
   }
 
   private toEvent(hookContext: Readonly<HookContext>, details: EvaluationDetails<FlagValue>): FeatureEvent {
     const context = hookContext.context;
-    const targetingKey = context.targetingKey;
-    const hasKey = typeof targetingKey === 'string' && targetingKey !== '';
-    const failed = Boolean(details.errorCode) || details.reason === 'DISABLED';
+    // The SDK always passes one; anything else would make an event without a user.
+    if (context === null || typeof context !== 'object') throw new TypeError('the hook context has no evaluation context');
+    const errorCode = details.errorCode;
+    const failed = Boolean(errorCode) || details.reason === 'DISABLED';
 
-    const metadata = this.metadataFor(hookContext.providerMetadata?.name, details.reason);
+    const metadata = this.metadataFor(hookContext.providerMetadata?.name, details.reason, errorCode || undefined);
     const event: FeatureEvent = {
       kind: 'feature',
-      contextKind: context.anonymous === true || !hasKey ? 'anonymousUser' : 'user',
-      userKey: hasKey ? targetingKey : UNDEFINED_TARGETING_KEY,
+      contextKind: contextKindOf(context),
+      userKey: userKeyOf(context),
       creationDate: unixSeconds(),
       key: hookContext.flagKey,
       variation: failed || !details.variant ? SDK_DEFAULT_VARIATION : details.variant,
@@ -91,14 +136,16 @@ export class FeatureEventHook implements Hook {
     return event;
   }
 
-  private metadataFor(provider: string | undefined, reason: string | undefined): Readonly<Record<string, unknown>> {
+  private metadataFor(provider: string | undefined, reason: string | undefined, errorCode: string | undefined): Readonly<Record<string, unknown>> {
     let byReason = this.metadataCache.get(provider);
     if (byReason === undefined) {
       if (this.metadataCache.size >= METADATA_CACHE_LIMIT) this.metadataCache.clear();
       byReason = new Map();
       this.metadataCache.set(provider, byReason);
     }
-    let metadata = byReason.get(reason);
+    // Most evaluations have no error code: their key is the reason alone, with no string to build.
+    const cacheKey = errorCode === undefined ? reason : `${reason ?? ''}\u0000${errorCode}`;
+    let metadata = byReason.get(cacheKey);
     if (metadata === undefined) {
       const built: Record<string, unknown> = {};
       const keys = this.metadataKeys;
@@ -106,9 +153,10 @@ export class FeatureEventHook implements Hook {
       // Guarded, as an undefined entry would make the whole event invalid.
       if (provider !== undefined) built.provider = provider;
       if (reason !== undefined) built.reason = reason;
+      if (errorCode !== undefined) built[METADATA_ERROR_CODE] = errorCode;
       metadata = Object.freeze(built);
       if (byReason.size >= METADATA_CACHE_LIMIT) byReason.clear();
-      byReason.set(reason, metadata);
+      byReason.set(cacheKey, metadata);
     }
     return metadata;
   }

@@ -1,6 +1,7 @@
 import { SDK_DEFAULT_VARIATION, UNDEFINED_TARGETING_KEY, type FeatureEvent } from '../../src/events.js';
 import type { OtelLogRecord } from './otel-types.js';
-import { METADATA_FLAG_SET_ID, METADATA_PROVIDER, METADATA_REASON } from './log-record-to-event.js';
+import { errorTypeOf } from './error-type.js';
+import { METADATA_ERROR_CODE, METADATA_FLAG_SET_ID, METADATA_PROVIDER, METADATA_REASON } from './log-record-to-event.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_EVENT_NAME,
@@ -12,8 +13,8 @@ import {
   ATTR_FEATURE_FLAG_RESULT_VARIANT,
   ATTR_FEATURE_FLAG_SET_ID,
   ATTR_FEATURE_FLAG_VERSION,
-  ERROR_TYPE_VALUE_GENERAL,
   EVENT_FEATURE_FLAG_EVALUATION,
+  FEATURE_FLAG_RESULT_REASON_VALUE_DISABLED,
   FEATURE_FLAG_RESULT_REASON_VALUE_ERROR,
 } from './semconv.js';
 
@@ -51,13 +52,16 @@ export function featureEventToLogRecord(event: FeatureEvent): OtelLogRecord {
   const setId = metadata?.[METADATA_FLAG_SET_ID];
   if (typeof setId === 'string') attributes[ATTR_FEATURE_FLAG_SET_ID] = setId;
 
-  if (event.default) {
-    attributes[ATTR_ERROR_TYPE] = ERROR_TYPE_VALUE_GENERAL;
+  // Semantic conventions spell reasons and error types in lower case; OpenFeature (and our events) in upper case.
+  const rawReason = metadata?.[METADATA_REASON];
+  const reason = typeof rawReason === 'string' ? rawReason.toLowerCase() : undefined;
+  if (event.default && reason !== FEATURE_FLAG_RESULT_REASON_VALUE_DISABLED) {
+    // The caller's default came back because the evaluation failed: say how.
+    attributes[ATTR_ERROR_TYPE] = errorTypeOf(metadata?.[METADATA_ERROR_CODE]);
     attributes[ATTR_FEATURE_FLAG_RESULT_REASON] = FEATURE_FLAG_RESULT_REASON_VALUE_ERROR;
-  } else {
-    const reason = metadata?.[METADATA_REASON];
-    // Semantic conventions spell reasons in lower case; OpenFeature in upper case.
-    if (typeof reason === 'string') attributes[ATTR_FEATURE_FLAG_RESULT_REASON] = reason.toLowerCase();
+  } else if (reason !== undefined) {
+    // A disabled flag gives the default too, but is no error.
+    attributes[ATTR_FEATURE_FLAG_RESULT_REASON] = reason;
   }
 
   return {

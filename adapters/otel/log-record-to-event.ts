@@ -12,16 +12,20 @@ import {
   ATTR_FEATURE_FLAG_RESULT_VARIANT,
   ATTR_FEATURE_FLAG_SET_ID,
   ATTR_FEATURE_FLAG_VERSION,
+  ERROR_TYPE_VALUE_GENERAL,
   EVENT_FEATURE_FLAG_EVALUATION,
   FEATURE_FLAG_RESULT_REASON_VALUE_DISABLED,
 } from './semconv.js';
 
-/** Same placeholders as the OpenFeature hook, so both paths give the same events. */
-
-/** The metadata keys the mapping fills (the hook uses `provider` and `reason` too). */
+/**
+ * The metadata keys the mapping fills, the same as the OpenFeature hook's, so
+ * both paths give the same events. `reason` and `errorCode` hold OpenFeature's
+ * spelling (upper case), whichever way the event came in.
+ */
 export const METADATA_PROVIDER = 'provider';
 export const METADATA_FLAG_SET_ID = 'flagSetId';
 export const METADATA_REASON = 'reason';
+export const METADATA_ERROR_CODE = 'errorCode';
 
 /** The record's event name: `eventName`, or the older `event.name` attribute. */
 export function eventNameOf(record: ReadableLogRecordLike): unknown {
@@ -73,18 +77,19 @@ function secondsOf(time: unknown): number | undefined {
  * A `feature_flag.evaluation` record as a `FeatureEvent` (SPEC §7), or
  * undefined when it has no flag key. Call it on records that
  * `isFeatureFlagEvaluation` accepted. Mirrors the OpenFeature hook: a failed
- * evaluation (`error.type`) or a disabled flag gives `default: true` and
- * `variation: 'SdkDefault'`.
+ * evaluation (`error.type`, kept upper-cased in `metadata.errorCode`) or a
+ * disabled flag gives `default: true` and `variation: 'SdkDefault'`.
  */
 export function logRecordToFeatureEvent(record: ReadableLogRecordLike, source: string): FeatureEvent | undefined {
   const attributes = record.attributes;
   const key = attributes[ATTR_FEATURE_FLAG_KEY];
   if (typeof key !== 'string' || key === '') return undefined;
 
-  const reason = text(attributes[ATTR_FEATURE_FLAG_RESULT_REASON]);
+  // Back to OpenFeature's spelling, which the OpenFeature hook sends (and GO Feature Flag uses).
+  const reason = text(attributes[ATTR_FEATURE_FLAG_RESULT_REASON])?.toUpperCase();
   const errorType = attributes[ATTR_ERROR_TYPE];
-  const failed =
-    (errorType !== undefined && errorType !== null) || reason?.toLowerCase() === FEATURE_FLAG_RESULT_REASON_VALUE_DISABLED;
+  const hasError = errorType !== undefined && errorType !== null;
+  const failed = hasError || reason === FEATURE_FLAG_RESULT_REASON_VALUE_DISABLED.toUpperCase();
   const variant = text(attributes[ATTR_FEATURE_FLAG_RESULT_VARIANT]);
   const contextId = text(attributes[ATTR_FEATURE_FLAG_CONTEXT_ID]);
   const hasContextId = contextId !== undefined && contextId !== '';
@@ -95,6 +100,7 @@ export function logRecordToFeatureEvent(record: ReadableLogRecordLike, source: s
   const setId = text(attributes[ATTR_FEATURE_FLAG_SET_ID]);
   if (setId !== undefined) metadata[METADATA_FLAG_SET_ID] = setId;
   if (reason !== undefined) metadata[METADATA_REASON] = reason;
+  if (hasError) metadata[METADATA_ERROR_CODE] = (text(errorType) || ERROR_TYPE_VALUE_GENERAL).toUpperCase();
 
   const event: FeatureEvent = {
     kind: 'feature',

@@ -25,8 +25,26 @@ export const ATTR_ERROR_TYPE = 'error.type';
 export const FEATURE_FLAG_RESULT_REASON_VALUE_ERROR = 'error';
 /** `feature_flag.result.reason` of a disabled flag. */
 export const FEATURE_FLAG_RESULT_REASON_VALUE_DISABLED = 'disabled';
-/**
- * `error.type` when the kind of failure is not known: not a semantic-convention
- * value but OpenFeature's `ErrorCode.GENERAL`, lower-cased as its `EventHook` writes it.
+
+/*
+ * `error.type` of a failed evaluation. The semantic conventions give no list
+ * (only `flag_not_found` as an example); OpenFeature's Appendix D maps its
+ * error codes there in lower case, as its `EventHook` writes them. Not in the
+ * semantic-conventions package.
  */
+/** The provider was not ready. */
+export const ERROR_TYPE_VALUE_PROVIDER_NOT_READY = 'provider_not_ready';
+/** The provider is in an irrecoverable error state. */
+export const ERROR_TYPE_VALUE_PROVIDER_FATAL = 'provider_fatal';
+/** The flag could not be found. */
+export const ERROR_TYPE_VALUE_FLAG_NOT_FOUND = 'flag_not_found';
+/** The flag's data could not be parsed. */
+export const ERROR_TYPE_VALUE_PARSE_ERROR = 'parse_error';
+/** The flag's value is not of the type asked for. */
+export const ERROR_TYPE_VALUE_TYPE_MISMATCH = 'type_mismatch';
+/** The provider needs a targeting key and the context has none. */
+export const ERROR_TYPE_VALUE_TARGETING_KEY_MISSING = 'targeting_key_missing';
+/** The context does not meet the provider's requirements. */
+export const ERROR_TYPE_VALUE_INVALID_CONTEXT = 'invalid_context';
+/** Any other failure, or one whose kind is not known. */
 export const ERROR_TYPE_VALUE_GENERAL = 'general';

@@ -18,6 +18,7 @@ export interface WebhookLogRecordExporterOptions extends WebhookExporterOptions 
   exportTimeout?: number;
 }
 
+/** Counts of a `WebhookLogRecordExporter` since it was built. */
 export interface WebhookLogRecordExporterStats {
   /** Records turned into events and handed to the webhook. */
   converted: number;
@@ -25,6 +26,16 @@ export interface WebhookLogRecordExporterStats {
   ignored: number;
   /** `feature_flag.evaluation` records that make no valid event (no flag key, say). */
   invalid: number;
+  /** Events the endpoint accepted. */
+  delivered: number;
+  /**
+   * `export` calls that failed: the endpoint refused the batch or could not be
+   * reached after the webhook's in-call retries, the export timed out, or the
+   * exporter was shut down.
+   */
+  failedExports: number;
+  /** Events lost with a failed export: OTel's `BatchLogRecordProcessor` does not export a failed batch again. */
+  dropped: number;
 }
 
 /**
@@ -39,7 +50,7 @@ export class WebhookLogRecordExporter {
   private readonly source: string;
   private readonly exportTimeout: number;
   private isShutdown = false;
-  private readonly counts: WebhookLogRecordExporterStats = { converted: 0, ignored: 0, invalid: 0 };
+  private readonly counts: WebhookLogRecordExporterStats = { converted: 0, ignored: 0, invalid: 0, delivered: 0, failedExports: 0, dropped: 0 };
 
   constructor(options: WebhookLogRecordExporterOptions) {
     const { source, exportTimeout, ...webhookOptions } = options ?? ({} as WebhookLogRecordExporterOptions);
@@ -58,20 +69,22 @@ export class WebhookLogRecordExporter {
   }
 
   export(logs: readonly ReadableLogRecordLike[], resultCallback: (result: ExportResult) => void): void {
-    if (this.isShutdown) {
-      resultCallback({ code: ExportResultCode.FAILED, error: new Error('WebhookLogRecordExporter is shut down') });
-      return;
-    }
     const events: FeatureEvent[] = [];
     for (const record of logs) {
       const event = this.toEvent(record);
       if (event !== undefined) events.push(event);
     }
+    this.counts.converted += events.length;
+    if (this.isShutdown) {
+      this.counts.failedExports++;
+      this.counts.dropped += events.length;
+      resultCallback({ code: ExportResultCode.FAILED, error: new Error('WebhookLogRecordExporter is shut down') });
+      return;
+    }
     if (events.length === 0) {
       resultCallback({ code: ExportResultCode.SUCCESS });
       return;
     }
-    this.counts.converted += events.length;
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.exportTimeout);
     timer.unref();
@@ -79,6 +92,12 @@ export class WebhookLogRecordExporter {
       events,
       (result) => {
         clearTimeout(timer);
+        if (result.code === ExportResultCode.SUCCESS) {
+          this.counts.delivered += events.length;
+        } else {
+          this.counts.failedExports++;
+          this.counts.dropped += events.length;
+        }
         resultCallback(result);
       },
       { signal: deadline.signal },
@@ -94,6 +113,7 @@ export class WebhookLogRecordExporter {
     return this.webhook.shutdown();
   }
 
+  /** A snapshot of the counts; `converted` = `delivered` + `dropped` + events still being sent. */
   stats(): WebhookLogRecordExporterStats {
     return { ...this.counts };
   }

@@ -20,19 +20,20 @@ function jsonAfter(stdout: string, label: string): unknown {
 }
 
 describe('adapter examples run and deliver', () => {
-  it('examples/openfeature-hook.ts: four evaluations, one signed batch', async () => {
+  it('examples/openfeature-hook.ts: four evaluations and a track() call, one signed batch', async () => {
     const stdout = await example('openfeature-hook');
-    assert.match(stdout, /^received batch [0-9a-f-]{36} with 4 events/m);
-    const received = stdout.split('\n').filter((l) => l.startsWith('  {')).map((l) => JSON.parse(l) as { key: string; default: boolean });
-    assert.deepEqual(received.map((e) => [e.key, e.default]), [
-      ['new-checkout', false],
-      ['banner-color', false],
-      ['no-such-flag', true],
-      ['old-feature', true],
+    assert.match(stdout, /^received batch [0-9a-f-]{36} with 5 events/m);
+    const received = stdout.split('\n').filter((l) => l.startsWith('  {')).map((l) => JSON.parse(l) as { kind: string; key: string; default?: boolean });
+    assert.deepEqual(received.map((e) => [e.kind, e.key, e.default]), [
+      ['feature', 'new-checkout', false],
+      ['feature', 'banner-color', false],
+      ['feature', 'no-such-flag', true],
+      ['feature', 'old-feature', true],
+      ['tracking', 'checkout', undefined],
     ]);
     assert.deepEqual(jsonAfter(stdout, 'stats: '), {
-      accepted: 4,
-      delivered: 4,
+      accepted: 5,
+      delivered: 5,
       pending: 0,
       inFlight: 0,
       dropped: { overflow: 0, invalid: 0, shutdown: 0, corrupt: 0 },
@@ -43,7 +44,7 @@ describe('adapter examples run and deliver', () => {
   it('examples/otel-sink.ts: EventHook records reach the webhook', async () => {
     const stdout = await example('otel-sink');
     assert.match(stdout, /^received batch [0-9a-f-]{36} with 2 events/m);
-    assert.deepEqual(jsonAfter(stdout, 'stats: '), { converted: 2, ignored: 1, invalid: 0 });
+    assert.deepEqual(jsonAfter(stdout, 'stats: '), { converted: 2, ignored: 1, invalid: 0, delivered: 2, failedExports: 0, dropped: 0 });
   });
 
   it('examples/otel-source.ts: events become log records', async () => {

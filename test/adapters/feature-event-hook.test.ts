@@ -1,11 +1,34 @@
 import assert from 'node:assert/strict';
-import { OpenFeature, type Hook } from '@openfeature/server-sdk';
+import { OpenFeature, type EvaluationDetails, type FlagValue, type Hook, type Logger } from '@openfeature/server-sdk';
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { FeatureEventHook } from '../../adapters/openfeature/index.js';
 import type { FeatureEvent } from '../../src/events.js';
 import { validateEvent } from '../../src/events.js';
 import { FLAGS, MetadataInMemoryProvider, resetOpenFeature } from './support/flags.js';
 
 const SILENT_LOGGER = { error() {}, warn() {}, info() {}, debug() {} };
+
+/** An OpenFeature logger that keeps each call as [level, first argument, second argument]. */
+function recordingLogger(): Logger & { calls: Array<[string, unknown, unknown]> } {
+  const calls: Array<[string, unknown, unknown]> = [];
+  const at = (level: string) => (...args: unknown[]) => void calls.push([level, args[0], args[1]]);
+  return { calls, error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
+}
+
+/** Runs `body` with a diag logger set, and returns what reached it. */
+async function diagCalls(body: () => Promise<void>): Promise<unknown[][]> {
+  const calls: unknown[][] = [];
+  // The API's own notes about registering the logger are not ours.
+  const record = (...args: unknown[]) => void (String(args[0]).startsWith('@opentelemetry/api:') || calls.push(args));
+  const logger: DiagLogger = { error: record, warn: record, info: record, debug: record, verbose: record };
+  diag.setLogger(logger, { logLevel: DiagLogLevel.ALL, suppressOverrideMessage: true });
+  try {
+    await body();
+  } finally {
+    diag.disable();
+  }
+  return calls;
+}
 
 /** A sink that keeps what it gets. */
 class ArraySink {
@@ -103,7 +126,7 @@ describe('FeatureEventHook (real OpenFeature SDK, InMemoryProvider)', () => {
       value: false,
       default: true,
       source: 'SERVER',
-      metadata: { provider: 'in-memory', reason: 'ERROR' },
+      metadata: { provider: 'in-memory', reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' },
     });
   });
 
@@ -114,7 +137,7 @@ describe('FeatureEventHook (real OpenFeature SDK, InMemoryProvider)', () => {
     assert.equal(event.default, true);
     assert.equal(event.variation, 'SdkDefault');
     assert.equal(event.value, 42);
-    assert.deepEqual(event.metadata, { provider: 'in-memory', reason: 'ERROR' });
+    assert.deepEqual(event.metadata, { provider: 'in-memory', reason: 'ERROR', errorCode: 'TYPE_MISMATCH' });
   });
 
   it('records a disabled flag as default: true with reason DISABLED', async () => {
@@ -164,7 +187,7 @@ describe('FeatureEventHook options and safety', () => {
   beforeEach(resetOpenFeature);
   afterEach(resetOpenFeature);
 
-  it('puts the metadata option first, then provider and reason, and uses the source option', async () => {
+  it('puts the metadata option first, then provider, reason and errorCode, and uses the source option', async () => {
     const sink = new ArraySink();
     const metadata: Record<string, unknown> = { env: 'prod', provider: 'overridden', unset: undefined, region: 'eu' };
     OpenFeature.addHooks(new FeatureEventHook(sink, { source: 'PROXY', metadata }));
@@ -188,6 +211,8 @@ describe('FeatureEventHook options and safety', () => {
     assert.notEqual(sink.events[0]!.metadata, sink.events[1]!.metadata);
     assert.equal(sink.events[0]!.metadata!.reason, 'STATIC');
     assert.equal(sink.events[1]!.metadata!.reason, 'ERROR');
+    assert.equal('errorCode' in sink.events[0]!.metadata!, false, 'no error code on a success');
+    assert.equal(sink.events[1]!.metadata!.errorCode, 'FLAG_NOT_FOUND');
   });
 
   it('leaves version out when the provider sends no flag metadata', async () => {
@@ -218,20 +243,27 @@ describe('FeatureEventHook options and safety', () => {
     assert.equal(result, undefined);
   });
 
-  it('never throws into the evaluation when the sink throws', async () => {
+  it('never throws into the evaluation when the sink throws, and warns through the hook logger, not diag', async () => {
     let calls = 0;
+    const broken = new Error('sink is broken');
     const sink = {
       add(): void {
         calls++;
-        throw new Error('sink is broken');
+        throw broken;
       },
     };
     OpenFeature.addHooks(new FeatureEventHook(sink));
     await OpenFeature.setProviderAndWait(new MetadataInMemoryProvider(FLAGS));
-    const details = await OpenFeature.getClient().getBooleanDetails('new-checkout', false, { targetingKey: 'u' });
+    const logger = recordingLogger();
+    let details: EvaluationDetails<boolean> | undefined;
+    const fromDiag = await diagCalls(async () => {
+      details = await OpenFeature.getClient().setLogger(logger).getBooleanDetails('new-checkout', false, { targetingKey: 'u' });
+    });
     assert.equal(calls, 1);
-    assert.equal(details.value, true);
-    assert.equal(details.errorCode, undefined);
+    assert.equal(details!.value, true);
+    assert.equal(details!.errorCode, undefined);
+    assert.deepEqual(logger.calls, [['warn', 'FeatureEventHook: could not record a flag evaluation', broken]]);
+    assert.deepEqual(fromDiag, []);
   });
 
   it('never throws on a malformed hook context', () => {
@@ -243,12 +275,88 @@ describe('FeatureEventHook options and safety', () => {
     assert.equal(sink.events.length, 0);
   });
 
+  it('records only the evaluations its filter accepts, giving it the flag key and the details', async () => {
+    const sink = new ArraySink();
+    const seen: Array<[string, FlagValue, string | undefined, string | undefined]> = [];
+    const filter = (flagKey: string, details: Readonly<EvaluationDetails<FlagValue>>): boolean => {
+      seen.push([flagKey, details.value, details.reason, details.errorCode]);
+      return flagKey !== 'banner-color';
+    };
+    OpenFeature.addHooks(new FeatureEventHook(sink, { filter }));
+    await OpenFeature.setProviderAndWait(new MetadataInMemoryProvider(FLAGS));
+    const client = OpenFeature.getClient();
+    await client.getBooleanValue('new-checkout', false, { targetingKey: 'u' });
+    assert.equal(await client.getStringValue('banner-color', 'grey', { targetingKey: 'u' }), '#0000ff');
+    await client.getBooleanValue('no-such-flag', false, { targetingKey: 'u' });
+    assert.deepEqual(seen, [
+      ['new-checkout', true, 'STATIC', undefined],
+      ['banner-color', '#0000ff', 'STATIC', undefined],
+      ['no-such-flag', false, 'ERROR', 'FLAG_NOT_FOUND'],
+    ]);
+    assert.deepEqual(
+      sink.events.map((e) => e.key),
+      ['new-checkout', 'no-such-flag'],
+    );
+  });
+
+  it('never throws into the evaluation when the filter throws: no event, one warning through the hook logger', async () => {
+    const sink = new ArraySink();
+    const failure = new TypeError('filter is broken');
+    OpenFeature.addHooks(
+      new FeatureEventHook(sink, {
+        filter: (flagKey) => {
+          if (flagKey === 'limits') throw failure;
+          return true;
+        },
+      }),
+    );
+    await OpenFeature.setProviderAndWait(new MetadataInMemoryProvider(FLAGS));
+    const logger = recordingLogger();
+    const client = OpenFeature.getClient().setLogger(logger);
+    let details: EvaluationDetails<FlagValue> | undefined;
+    const fromDiag = await diagCalls(async () => {
+      details = await client.getObjectDetails('limits', {}, { targetingKey: 'u' });
+      await client.getBooleanValue('new-checkout', false, { targetingKey: 'u' });
+    });
+    assert.deepEqual(details!.value, { max: 5, tiers: ['a', 'b'] });
+    assert.equal(details!.errorCode, undefined, 'the evaluation itself succeeded');
+    // Only our warning: the SDK logged no error for a throwing hook, as none reached it.
+    assert.deepEqual(logger.calls, [['warn', 'FeatureEventHook: the filter option threw; the evaluation was not recorded', failure]]);
+    assert.deepEqual(fromDiag, []);
+    assert.deepEqual(
+      sink.events.map((e) => e.key),
+      ['new-checkout'],
+    );
+  });
+
+  it('never throws when the hook logger itself throws', () => {
+    const hook = new FeatureEventHook({
+      add(): void {
+        throw new Error('sink is broken');
+      },
+    });
+    const throwing = (): never => {
+      throw new Error('logger is broken');
+    };
+    const context = {
+      flagKey: 'f',
+      context: { targetingKey: 'u' },
+      providerMetadata: { name: 'p' },
+      logger: { error: throwing, warn: throwing, info: throwing, debug: throwing },
+    } as unknown as Parameters<FeatureEventHook['finally']>[0];
+    assert.doesNotThrow(() => hook.finally(context, { flagKey: 'f', value: true, flagMetadata: {} }));
+  });
+
   it('rejects a sink without add, and options of the wrong type', () => {
     assert.throws(() => new FeatureEventHook({} as unknown as ArraySink), { name: 'TypeError', message: /add\(event\)/ });
     assert.throws(() => new FeatureEventHook(new ArraySink(), { source: 1 as unknown as string }), { name: 'TypeError', message: /source/ });
     assert.throws(() => new FeatureEventHook(new ArraySink(), { metadata: 'x' as unknown as Record<string, unknown> }), {
       name: 'TypeError',
       message: /metadata/,
+    });
+    assert.throws(() => new FeatureEventHook(new ArraySink(), { filter: 'new-checkout' as unknown as () => boolean }), {
+      name: 'TypeError',
+      message: /options\.filter/,
     });
   });
 });

@@ -11,15 +11,19 @@ function record(attributes: Record<string, unknown>, extra: Partial<ReadableLogR
 
 describe('semconv constants', () => {
   it('equal the values of the semantic-conventions incubating entry, under the same names', () => {
-    const ours = Object.entries(semconv).filter(([name]) => name !== 'ERROR_TYPE_VALUE_GENERAL');
+    const ours = Object.entries(semconv).filter(([name]) => !name.startsWith('ERROR_TYPE_VALUE_'));
     assert.equal(ours.length, 13);
     for (const [name, value] of ours) {
       assert.equal((incubating as Record<string, unknown>)[name], value, name);
     }
   });
 
-  it("use OpenFeature's error code GENERAL, lower-cased as its EventHook writes it, for error.type", () => {
-    assert.equal(semconv.ERROR_TYPE_VALUE_GENERAL, ErrorCode.GENERAL.toLowerCase());
+  it("give error.type one value per OpenFeature error code, lower-cased as its EventHook writes it", () => {
+    const errorTypes = Object.entries(semconv).filter(([name]) => name.startsWith('ERROR_TYPE_VALUE_'));
+    assert.deepEqual(
+      errorTypes.map(([name, value]) => [name.slice('ERROR_TYPE_VALUE_'.length), value]).sort(),
+      Object.values(ErrorCode).map((code) => [code, code.toLowerCase()]).sort(),
+    );
   });
 });
 
@@ -49,7 +53,8 @@ describe('logRecordToFeatureEvent', () => {
       default: false,
       source: 'SERVER',
       version: '7',
-      metadata: { provider: 'in-memory', flagSetId: 'shop', reason: 'targeting_match' },
+      // OpenFeature's spelling, as the OpenFeature hook sends it.
+      metadata: { provider: 'in-memory', flagSetId: 'shop', reason: 'TARGETING_MATCH' },
     });
   });
 
@@ -76,15 +81,24 @@ describe('logRecordToFeatureEvent', () => {
       value: false,
       default: true,
       source: 'PROXY',
-      metadata: { provider: 'p', reason: 'error' },
+      metadata: { provider: 'p', reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' },
     });
   });
 
-  it('treats a disabled flag as the default, as the OpenFeature hook does', () => {
+  it('keeps every error.type as the errorCode, and GENERAL for an empty one', () => {
+    const errorCodeOf = (errorType: unknown) =>
+      logRecordToFeatureEvent(record({ 'feature_flag.key': 'k', 'error.type': errorType }), 'S')?.metadata?.errorCode;
+    for (const code of Object.values(ErrorCode)) assert.equal(errorCodeOf(code.toLowerCase()), code);
+    assert.equal(errorCodeOf('_OTHER'), '_OTHER');
+    assert.equal(errorCodeOf(''), 'GENERAL');
+  });
+
+  it('treats a disabled flag as the default, as the OpenFeature hook does, but not as an error', () => {
     const event = logRecordToFeatureEvent(record({ 'feature_flag.key': 'k', 'feature_flag.result.reason': 'disabled', 'feature_flag.result.value': 1 }), 'SERVER');
     assert.equal(event?.default, true);
     assert.equal(event?.variation, 'SdkDefault');
     assert.equal(event?.value, 1);
+    assert.deepEqual(event?.metadata, { reason: 'DISABLED' });
   });
 
   it('gives SdkDefault without default when there is no variant, and null when there is no value', () => {

@@ -53,13 +53,13 @@ describe('FeatureEventHook end to end: OpenFeature → BatchProcessor → Webhoo
       assert.ok(Number.isInteger(creationDate) && creationDate >= start && creationDate <= end, `creationDate ${creationDate}`);
       delete event.creationDate;
     }
-    const meta = (reason: string) => ({ env: 'test', provider: 'in-memory', reason });
+    const meta = (reason: string, errorCode?: string) => ({ env: 'test', provider: 'in-memory', reason, ...(errorCode ? { errorCode } : {}) });
     assert.deepEqual(events, [
       { kind: 'feature', contextKind: 'user', userKey: 'user-1', key: 'new-checkout', variation: 'on', value: true, default: false, version: '7', source: 'SERVER', metadata: meta('STATIC') },
       { kind: 'feature', contextKind: 'anonymousUser', userKey: 'visitor-9', key: 'banner-color', variation: 'blue', value: '#0000ff', default: false, version: '7', source: 'SERVER', metadata: meta('STATIC') },
       { kind: 'feature', contextKind: 'anonymousUser', userKey: 'undefined-targetingKey', key: 'limits', variation: 'small', value: { max: 5, tiers: ['a', 'b'] }, default: false, version: '7', source: 'SERVER', metadata: meta('STATIC') },
-      { kind: 'feature', contextKind: 'user', userKey: 'user-1', key: 'no-such-flag', variation: 'SdkDefault', value: false, default: true, version: '', source: 'SERVER', metadata: meta('ERROR') },
-      { kind: 'feature', contextKind: 'user', userKey: 'user-2', key: 'banner-color', variation: 'SdkDefault', value: 42, default: true, version: '', source: 'SERVER', metadata: meta('ERROR') },
+      { kind: 'feature', contextKind: 'user', userKey: 'user-1', key: 'no-such-flag', variation: 'SdkDefault', value: false, default: true, version: '', source: 'SERVER', metadata: meta('ERROR', 'FLAG_NOT_FOUND') },
+      { kind: 'feature', contextKind: 'user', userKey: 'user-2', key: 'banner-color', variation: 'SdkDefault', value: 42, default: true, version: '', source: 'SERVER', metadata: meta('ERROR', 'TYPE_MISMATCH') },
       { kind: 'feature', contextKind: 'user', userKey: 'user-3', key: 'old-feature', variation: 'SdkDefault', value: false, default: true, version: '7', source: 'SERVER', metadata: meta('DISABLED') },
     ]);
     const stats = processor.stats();

@@ -58,18 +58,43 @@ describe('OTel sink end to end: OpenFeature EventHook → LoggerProvider → Bat
 
     assert.equal(receiver.deliveries.length, 1);
     assert.deepEqual(receiver.deliveries[0]!.payload.meta, { hostname: 'h1' });
-    const meta = (reason: string, withSet = true) => (withSet ? { provider: 'in-memory', flagSetId: 'shop', reason } : { provider: 'in-memory', reason });
+    const meta = (reason: string) => ({ provider: 'in-memory', flagSetId: 'shop', reason });
+    const failed = (errorCode: string) => ({ provider: 'in-memory', reason: 'ERROR', errorCode });
     assert.deepEqual(withoutTimes(receiver.events(), start, end), [
-      { kind: 'feature', contextKind: 'user', userKey: 'user-1', key: 'new-checkout', variation: 'on', value: true, default: false, version: '7', source: 'SERVER', metadata: meta('static') },
-      { kind: 'feature', contextKind: 'user', userKey: 'user-2', key: 'limits', variation: 'small', value: { max: 5, tiers: ['a', 'b'] }, default: false, version: '7', source: 'SERVER', metadata: meta('static') },
-      { kind: 'feature', contextKind: 'anonymousUser', userKey: 'undefined-targetingKey', key: 'banner-color', variation: 'blue', value: '#0000ff', default: false, version: '7', source: 'SERVER', metadata: meta('static') },
+      // Reasons in OpenFeature's spelling, as FeatureEventHook sends them.
+      { kind: 'feature', contextKind: 'user', userKey: 'user-1', key: 'new-checkout', variation: 'on', value: true, default: false, version: '7', source: 'SERVER', metadata: meta('STATIC') },
+      { kind: 'feature', contextKind: 'user', userKey: 'user-2', key: 'limits', variation: 'small', value: { max: 5, tiers: ['a', 'b'] }, default: false, version: '7', source: 'SERVER', metadata: meta('STATIC') },
+      { kind: 'feature', contextKind: 'anonymousUser', userKey: 'undefined-targetingKey', key: 'banner-color', variation: 'blue', value: '#0000ff', default: false, version: '7', source: 'SERVER', metadata: meta('STATIC') },
       // Errors: EventHook writes error.type and the caller's default value.
-      { kind: 'feature', contextKind: 'user', userKey: 'user-1', key: 'no-such-flag', variation: 'SdkDefault', value: false, default: true, version: '', source: 'SERVER', metadata: meta('error', false) },
-      { kind: 'feature', contextKind: 'user', userKey: 'user-2', key: 'banner-color', variation: 'SdkDefault', value: 42, default: true, version: '', source: 'SERVER', metadata: meta('error', false) },
-      { kind: 'feature', contextKind: 'user', userKey: 'user-3', key: 'old-feature', variation: 'SdkDefault', value: false, default: true, version: '7', source: 'SERVER', metadata: meta('disabled') },
+      { kind: 'feature', contextKind: 'user', userKey: 'user-1', key: 'no-such-flag', variation: 'SdkDefault', value: false, default: true, version: '', source: 'SERVER', metadata: failed('FLAG_NOT_FOUND') },
+      { kind: 'feature', contextKind: 'user', userKey: 'user-2', key: 'banner-color', variation: 'SdkDefault', value: 42, default: true, version: '', source: 'SERVER', metadata: failed('TYPE_MISMATCH') },
+      { kind: 'feature', contextKind: 'user', userKey: 'user-3', key: 'old-feature', variation: 'SdkDefault', value: false, default: true, version: '7', source: 'SERVER', metadata: meta('DISABLED') },
     ]);
     // EventHook also logs an `exception` record for each failed evaluation: skipped.
-    assert.deepEqual(sink.stats(), { converted: 6, ignored: 2, invalid: 0 });
+    assert.deepEqual(sink.stats(), { converted: 6, ignored: 2, invalid: 0, delivered: 6, failedExports: 0, dropped: 0 });
+  });
+
+  it('gives the same events as FeatureEventHook for the same evaluations, reason case and error codes included', async () => {
+    const direct: FeatureEvent[] = [];
+    OpenFeature.addHooks(new FeatureEventHook({ add: (e) => direct.push(e) }));
+    const client = OpenFeature.getClient();
+    await client.getBooleanValue('new-checkout', false, { targetingKey: 'user-1' });
+    await client.getBooleanValue('no-such-flag', false, { targetingKey: 'user-1' });
+    await client.getNumberValue('banner-color', 42, { targetingKey: 'user-2' });
+    await client.getBooleanValue('old-feature', false, { targetingKey: 'user-3' });
+    await loggerProvider.forceFlush();
+
+    // What each path knows alike (EventHook has no flag metadata on a failure, so no version there).
+    const shared = (e: unknown) => {
+      const { kind, contextKind, userKey, key, variation, value, default: isDefault, metadata } = e as FeatureEvent;
+      return { kind, contextKind, userKey, key, variation, value, default: isDefault, provider: metadata?.provider, reason: metadata?.reason, errorCode: metadata?.errorCode };
+    };
+    assert.equal(direct.length, 4);
+    assert.deepEqual(receiver.events().map(shared), direct.map(shared));
+    assert.deepEqual(
+      direct.map((e) => [e.metadata!.reason, e.metadata!.errorCode]),
+      [['STATIC', undefined], ['ERROR', 'FLAG_NOT_FOUND'], ['ERROR', 'TYPE_MISMATCH'], ['DISABLED', undefined]],
+    );
   });
 });
 
@@ -92,15 +117,17 @@ describe('OTel round trip: BatchProcessor → OtelLogsExporter → LoggerProvide
   });
 
   it('delivers the events equal to what went in', async () => {
-    // Events the mapping carries whole: source SERVER, reasons in lower case,
-    // metadata of provider, flagSetId and reason only (see the adapter's docs).
+    // Events the mapping carries whole: source SERVER, reasons and error codes
+    // in OpenFeature's spelling, metadata of provider, flagSetId, reason and
+    // errorCode only (see the adapter's docs).
     const events: FeatureEvent[] = [
-      { kind: 'feature', contextKind: 'user', userKey: 'user-1', creationDate: 1_600_000_000, key: 'limits', variation: 'small', value: { max: 5, tiers: ['a', 'b'], nested: { z: null, a: true } }, default: false, version: '7', source: 'SERVER', metadata: { flagSetId: 'shop', provider: 'flagd', reason: 'targeting_match' } },
-      { kind: 'feature', contextKind: 'user', userKey: 'user-2', creationDate: 1_700_000_000, key: 'list', variation: 'v2', value: [1, 'two', [3]], default: false, version: '', source: 'SERVER', metadata: { provider: 'flagd', reason: 'split' } },
-      { kind: 'feature', contextKind: 'anonymousUser', userKey: 'undefined-targetingKey', creationDate: 1_700_000_001, key: 'banner', variation: 'blue', value: '#0000ff', default: false, version: '', source: 'SERVER', metadata: { provider: 'flagd', reason: 'static' } },
+      { kind: 'feature', contextKind: 'user', userKey: 'user-1', creationDate: 1_600_000_000, key: 'limits', variation: 'small', value: { max: 5, tiers: ['a', 'b'], nested: { z: null, a: true } }, default: false, version: '7', source: 'SERVER', metadata: { flagSetId: 'shop', provider: 'flagd', reason: 'TARGETING_MATCH' } },
+      { kind: 'feature', contextKind: 'user', userKey: 'user-2', creationDate: 1_700_000_000, key: 'list', variation: 'v2', value: [1, 'two', [3]], default: false, version: '', source: 'SERVER', metadata: { provider: 'flagd', reason: 'SPLIT' } },
+      { kind: 'feature', contextKind: 'anonymousUser', userKey: 'undefined-targetingKey', creationDate: 1_700_000_001, key: 'banner', variation: 'blue', value: '#0000ff', default: false, version: '', source: 'SERVER', metadata: { provider: 'flagd', reason: 'STATIC' } },
       { kind: 'feature', contextKind: 'user', userKey: 'user-3', creationDate: 1_700_000_002, key: 'ratio', variation: 'half', value: 0.5, default: false, version: '2024-01-01', source: 'SERVER' },
-      { kind: 'feature', contextKind: 'user', userKey: 'user-4', creationDate: 1_700_000_003, key: 'gone', variation: 'SdkDefault', value: false, default: true, version: '', source: 'SERVER', metadata: { provider: 'flagd', reason: 'error' } },
-      { kind: 'feature', contextKind: 'user', userKey: 'user-5', creationDate: 1_700_000_004, key: 'nullable', variation: 'none', value: null, default: false, version: '', source: 'SERVER', metadata: { reason: 'default' } },
+      { kind: 'feature', contextKind: 'user', userKey: 'user-4', creationDate: 1_700_000_003, key: 'gone', variation: 'SdkDefault', value: false, default: true, version: '', source: 'SERVER', metadata: { provider: 'flagd', reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' } },
+      { kind: 'feature', contextKind: 'user', userKey: 'user-5', creationDate: 1_700_000_004, key: 'off', variation: 'SdkDefault', value: 'fallback', default: true, version: '3', source: 'SERVER', metadata: { provider: 'flagd', reason: 'DISABLED' } },
+      { kind: 'feature', contextKind: 'user', userKey: 'user-6', creationDate: 1_700_000_005, key: 'nullable', variation: 'none', value: null, default: false, version: '', source: 'SERVER', metadata: { reason: 'DEFAULT' } },
     ];
     for (const event of events) processor.add(structuredClone(event));
     // One await: the processor's flush flushes the logger provider too.
@@ -115,7 +142,7 @@ describe('OpenFeature → FeatureEventHook → OtelLogsExporter → WebhookLogRe
   before(resetOpenFeature);
   after(resetOpenFeature);
 
-  it('gives the same events as the direct path, but for the reason’s case and other metadata', async () => {
+  it('gives the same events as the direct path, reasons and error codes included, but for other metadata', async () => {
     const receiver = await startReceiver();
     const sink = new WebhookLogRecordExporter({ endpointUrl: receiver.url });
     const loggerProvider = new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter: sink })] });
@@ -128,12 +155,15 @@ describe('OpenFeature → FeatureEventHook → OtelLogsExporter → WebhookLogRe
       await client.getBooleanValue('new-checkout', false, { targetingKey: 'user-1' });
       await client.getObjectValue('limits', {}, { targetingKey: 'user-2' });
       await client.getBooleanValue('no-such-flag', false, { targetingKey: 'user-1' });
+      await client.getNumberValue('banner-color', 42, { targetingKey: 'user-2' });
+      await client.getBooleanValue('old-feature', false, { targetingKey: 'user-3' });
       await viaOtel.forceFlush();
-      const expected = direct.map((e) => ({
-        ...e,
-        version: e.version ?? '',
-        metadata: { provider: 'in-memory', reason: e.default ? 'error' : String(e.metadata!.reason).toLowerCase() },
-      }));
+      assert.deepEqual(
+        direct.map((e) => [e.metadata!.reason, e.metadata!.errorCode]),
+        [['STATIC', undefined], ['STATIC', undefined], ['ERROR', 'FLAG_NOT_FOUND'], ['ERROR', 'TYPE_MISMATCH'], ['DISABLED', undefined]],
+      );
+      // All but the `env` entry, which has no attribute.
+      const expected = direct.map(({ metadata: { env: _env, ...metadata } = {}, ...e }) => ({ ...e, version: e.version ?? '', metadata }));
       assert.deepEqual(receiver.events(), expected);
     } finally {
       await viaOtel.shutdown();

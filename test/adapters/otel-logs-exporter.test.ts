@@ -51,7 +51,19 @@ const FAILED_EVENT: FeatureEvent = {
   variation: 'SdkDefault',
   value: 3.5,
   default: true,
-  metadata: { provider: 'in-memory', reason: 'ERROR' },
+  metadata: { provider: 'in-memory', reason: 'ERROR', errorCode: 'TYPE_MISMATCH' },
+};
+const DISABLED_EVENT: FeatureEvent = {
+  kind: 'feature',
+  contextKind: 'user',
+  userKey: 'user-3',
+  creationDate: 1_700_000_004,
+  key: 'old-feature',
+  variation: 'SdkDefault',
+  value: false,
+  default: true,
+  version: '7',
+  metadata: { provider: 'in-memory', reason: 'DISABLED' },
 };
 const TRACKING_EVENT: TrackingEvent = {
   kind: 'tracking',
@@ -118,7 +130,7 @@ describe('OtelLogsExporter into a real LoggerProvider (in-memory log exporter)',
     assert.deepEqual(record!.hrTime, [1_700_000_001, 0]);
   });
 
-  it("writes default: true as error.type 'general' and reason 'error', with no variant", async () => {
+  it("writes a failed evaluation as its own error.type and reason 'error', with no variant", async () => {
     await exportNow(exporter, [FAILED_EVENT]);
     const [record] = await records();
     assert.deepEqual(record!.attributes, {
@@ -127,9 +139,38 @@ describe('OtelLogsExporter into a real LoggerProvider (in-memory log exporter)',
       'feature_flag.result.value': 3.5,
       'feature_flag.context.id': 'user-2',
       'feature_flag.provider.name': 'in-memory',
-      'error.type': 'general',
+      'error.type': 'type_mismatch',
       'feature_flag.result.reason': 'error',
     });
+  });
+
+  it("writes a disabled flag as reason 'disabled', not as an error", async () => {
+    await exportNow(exporter, [DISABLED_EVENT]);
+    const [record] = await records();
+    assert.deepEqual(record!.attributes, {
+      'event.name': 'feature_flag.evaluation',
+      'feature_flag.key': 'old-feature',
+      'feature_flag.result.value': false,
+      'feature_flag.context.id': 'user-3',
+      'feature_flag.version': '7',
+      'feature_flag.provider.name': 'in-memory',
+      'feature_flag.result.reason': 'disabled',
+    });
+  });
+
+  it("maps each OpenFeature error code to its error.type, and anything else to 'general'", async () => {
+    const codes = ['PROVIDER_NOT_READY', 'PROVIDER_FATAL', 'FLAG_NOT_FOUND', 'PARSE_ERROR', 'TYPE_MISMATCH', 'TARGETING_KEY_MISSING', 'INVALID_CONTEXT', 'GENERAL'];
+    const others: unknown[] = ['flag_not_found', 'MALFORMED_FLAG', '', 42, undefined];
+    const failed = (errorCode: unknown): FeatureEvent => ({ ...FAILED_EVENT, metadata: { reason: 'ERROR', ...(errorCode === undefined ? {} : { errorCode }) } });
+    await exportNow(exporter, [...codes, ...others].map(failed));
+    // A default without a reason, or with another one, is a failure too.
+    await exportNow(exporter, [{ ...FAILED_EVENT, metadata: undefined }, { ...FAILED_EVENT, metadata: { reason: 'STATIC' } }]);
+    const written = (await records()).map((r) => [r.attributes['error.type'], r.attributes['feature_flag.result.reason']]);
+    assert.deepEqual(written, [
+      ...codes.map((code) => [code.toLowerCase(), 'error']),
+      ['flag_not_found', 'error'],
+      ...['MALFORMED_FLAG', '', 42, undefined, 'none', 'STATIC'].map(() => ['general', 'error']),
+    ]);
   });
 
   it('leaves a null value out and keeps false and 0', async () => {

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
+import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { WebhookLogRecordExporter, type ReadableLogRecordLike } from '../../adapters/otel/index.js';
 import { startReceiver, type TestReceiver } from './support/receiver.js';
+import { createReceiver } from '../../src/receiver.js';
+import type { Server } from 'node:http';
 
 const SECRET = 'otel-secret';
 const T = 1_700_000_000;
@@ -63,7 +65,7 @@ describe('WebhookLogRecordExporter', () => {
         { kind: 'feature', contextKind: 'anonymousUser', userKey: 'undefined-targetingKey', creationDate: T, key: 'b', variation: 'SdkDefault', value: null, default: false, version: '', source: 'SERVER' },
       ],
     });
-    assert.deepEqual(exporter.stats(), { converted: 2, ignored: 2, invalid: 0 });
+    assert.deepEqual(exporter.stats(), { converted: 2, ignored: 2, invalid: 0, delivered: 2, failedExports: 0, dropped: 0 });
   });
 
   it('uses the source option', async () => {
@@ -78,7 +80,7 @@ describe('WebhookLogRecordExporter', () => {
     assert.deepEqual(result, { code: ExportResultCode.SUCCESS });
     assert.deepEqual(await exportRecords(exporter, []), { code: ExportResultCode.SUCCESS });
     assert.equal(receiver.deliveries.length, 0);
-    assert.deepEqual(exporter.stats(), { converted: 0, ignored: 1, invalid: 0 });
+    assert.deepEqual(exporter.stats(), { converted: 0, ignored: 1, invalid: 0, delivered: 0, failedExports: 0, dropped: 0 });
   });
 
   it('never throws on malformed records: it drops them alone and counts them', async () => {
@@ -106,7 +108,7 @@ describe('WebhookLogRecordExporter', () => {
       receiver.events().map((e) => (e as { key: string }).key),
       ['no-time', 'good'],
     );
-    assert.deepEqual(exporter.stats(), { converted: 2, ignored: 0, invalid: 7 });
+    assert.deepEqual(exporter.stats(), { converted: 2, ignored: 0, invalid: 7, delivered: 2, failedExports: 0, dropped: 0 });
   });
 
   it('reports a failing endpoint through the callback, with its status', async () => {
@@ -117,8 +119,51 @@ describe('WebhookLogRecordExporter', () => {
       const result = await exportRecords(failing, [evaluation('a')]);
       assert.equal(result.code, ExportResultCode.FAILED);
       assert.equal((result.error as { status?: number }).status, 400);
+      assert.deepEqual(failing.stats(), { converted: 1, ignored: 0, invalid: 0, delivered: 0, failedExports: 1, dropped: 1 });
     } finally {
       await failing.shutdown();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('counts failed exports and dropped events while its endpoint answers 503, behind a real BatchLogRecordProcessor', async () => {
+    // A real receiver that answers 503 until it is told to recover.
+    let down = true;
+    let requests = 0;
+    const received: string[] = [];
+    const healthy = createReceiver({
+      secret: SECRET,
+      onBatch: (payload) => void received.push(...payload.events.map((e) => e.key)),
+    });
+    const server: Server = createServer((req, res) => {
+      requests++;
+      if (down) res.writeHead(503).end();
+      else healthy(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const sink = new WebhookLogRecordExporter({ endpointUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, secret: SECRET, maxRetries: 0 });
+    const provider = new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter: sink })] });
+    const logger = provider.getLogger('test');
+    const emit = (key: string) => logger.emit({ eventName: 'feature_flag.evaluation', attributes: { 'feature_flag.key': key, 'feature_flag.result.variant': 'on', 'feature_flag.result.value': true } });
+    try {
+      emit('a');
+      emit('b');
+      emit('c');
+      await provider.forceFlush();
+      emit('d');
+      await provider.forceFlush();
+      assert.equal(requests, 2);
+      assert.deepEqual(sink.stats(), { converted: 4, ignored: 0, invalid: 0, delivered: 0, failedExports: 2, dropped: 4 });
+
+      down = false;
+      emit('e');
+      await provider.forceFlush();
+      // OTel's processor does not send a failed batch again: a, b, c and d are gone.
+      assert.deepEqual(received, ['e']);
+      assert.deepEqual(sink.stats(), { converted: 5, ignored: 0, invalid: 0, delivered: 1, failedExports: 2, dropped: 4 });
+    } finally {
+      await provider.shutdown();
       server.closeAllConnections();
       server.close();
     }
@@ -140,6 +185,8 @@ describe('WebhookLogRecordExporter', () => {
       assert.equal(result.code, ExportResultCode.FAILED);
       assert.equal((result.error as { code?: string }).code, 'ABORT_ERR');
       await socketClosed; // the request was cancelled, not left running
+      assert.equal(stuck.stats().failedExports, 1);
+      assert.equal(stuck.stats().dropped, 1);
     } finally {
       await stuck.shutdown();
       server.closeAllConnections();
@@ -154,6 +201,7 @@ describe('WebhookLogRecordExporter', () => {
     assert.equal(results.length, 1, 'synchronously');
     assert.equal(results[0]!.code, ExportResultCode.FAILED);
     assert.equal(receiver.deliveries.length, 0);
+    assert.deepEqual(exporter.stats(), { converted: 1, ignored: 0, invalid: 0, delivered: 0, failedExports: 1, dropped: 1 });
   });
 
   it('checks its options as WebhookExporter does', () => {
