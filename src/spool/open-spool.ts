@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { diag } from '@opentelemetry/api';
 import { encodeReleases } from './commit-encoder.js';
+import { CommitMark, MARK_FILE, readCommitMark } from './commit-mark.js';
 import { DirectoryLock, LOCK_FILE } from './directory-lock.js';
 import { HEADER_BYTES } from './record-format.js';
 import { recover, type Recovery } from './recovery.js';
@@ -17,6 +18,7 @@ export interface OpenedSpool {
   lock: DirectoryLock;
   log: SegmentLog;
   recovery: Recovery;
+  mark: CommitMark;
 }
 
 const PERMISSION_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);
@@ -45,7 +47,7 @@ interface DirectoryContents {
 }
 
 function isOurs(name: string): boolean {
-  return name === LOCK_FILE || name.startsWith(`${LOCK_FILE}.stale-`) || name.endsWith('.seg.bad');
+  return name === LOCK_FILE || name === MARK_FILE || name.startsWith(`${LOCK_FILE}.stale-`) || name.endsWith('.seg.bad');
 }
 
 function readDirectory(directory: string): DirectoryContents {
@@ -110,7 +112,7 @@ export function openSpoolDirectory(options: ResolvedSpoolOptions): OpenedSpool {
   }
   try {
     const contents = readDirectory(directory);
-    const recovery = recover(contents.scans);
+    const recovery = recover(contents.scans, readCommitMark(directory));
     const segments = contents.scans.map((scan, i) => ({
       index: scan.index,
       name: scan.name,
@@ -120,10 +122,11 @@ export function openSpoolDirectory(options: ResolvedSpoolOptions): OpenedSpool {
     const lastIndex = Math.max(-1, ...contents.scans.map((s) => s.index), ...contents.unreadable.map((s) => s.index));
     const log = new SegmentLog(directory, options.segmentBytes, segments, lastIndex + 1);
     log.createSync(recovery.nextSeq, encodeReleases(recovery.lost));
+    const mark = new CommitMark(directory, recovery.nextSeq);
     tidy(directory, contents);
     log.deleteReleasedSync(recovery.released.low);
     warn(directory, contents, recovery);
-    return { lock, log, recovery };
+    return { lock, log, recovery, mark };
   } catch (error) {
     lock.release();
     throw directoryError(directory, error);

@@ -60,12 +60,14 @@ function resolveStarts(scans: readonly SegmentScan[]): number[] {
  * never skipped, so any seq from the oldest segment's start to the greatest
  * seq named that has no event record, no invalid record and no release was
  * lost to damage: that is how corruption is counted exactly, even when the
- * damaged bytes themselves say nothing.
+ * damaged bytes themselves say nothing. `committedBelow` is the commit
+ * mark: every seq below it was committed, so the end is known too.
  */
-export function recover(scans: readonly SegmentScan[]): Recovery {
+export function recover(scans: readonly SegmentScan[], committedBelow = 0): Recovery {
   const starts = resolveStarts(scans);
-  const baseline = starts[0] ?? 0;
-  let nextSeq = Math.max(baseline, starts[starts.length - 1] ?? 0);
+  const baseline = starts[0] ?? committedBelow;
+  // The commit mark names events a damaged end of the newest segment no longer does.
+  let nextSeq = Math.max(baseline, starts[starts.length - 1] ?? 0, committedBelow);
   for (const scan of scans) nextSeq = Math.max(nextSeq, scan.maxSeq + 1);
 
   const released = new SeqRangeSet(baseline);

@@ -1,5 +1,6 @@
 import type { ExportableEvent } from '../events.js';
 import { encodeCommit, type FormedOp } from './commit-encoder.js';
+import type { CommitMark } from './commit-mark.js';
 import type { DirectoryLock } from './directory-lock.js';
 import { openSpoolDirectory, spoolLog } from './open-spool.js';
 import type { RecoveredBatch } from './recovery.js';
@@ -80,6 +81,7 @@ export class Spool {
     private readonly options: ResolvedSpoolOptions,
     private readonly lock: DirectoryLock,
     private readonly log: SegmentLog,
+    private readonly mark: CommitMark,
     recovery: ReturnType<typeof openSpoolDirectory>['recovery'],
   ) {
     this.recovered = recovery.batches;
@@ -104,8 +106,8 @@ export class Spool {
    */
   static open(options: SpoolOptions): Spool {
     const resolved = resolveSpoolOptions(options);
-    const { lock, log, recovery } = openSpoolDirectory(resolved);
-    return new Spool(resolved, lock, log, recovery);
+    const { lock, log, mark, recovery } = openSpoolDirectory(resolved);
+    return new Spool(resolved, lock, log, mark, recovery);
   }
 
   /** The seq the next `append()` gets. */
@@ -193,6 +195,7 @@ export class Spool {
     this.closed = true;
     this.events = [];
     await this.log.close();
+    this.mark.close();
     this.lock.release();
   }
 
@@ -226,6 +229,7 @@ export class Spool {
       await this.log.append(chunks, byteLength, fromSeq);
       this.dropWrittenBelow(toSeq);
       this.durableSeqValue = toSeq;
+      this.mark.write(toSeq);
       this.onCommitted(toSeq - fromSeq);
     } catch (error) {
       this.pendingReleases = releases.concat(this.pendingReleases);
