@@ -9,7 +9,7 @@ import {
   sealRecord,
   writeRuns,
 } from './record-format.js';
-import type { SeqRangeSet, SeqRuns } from './seq-runs.js';
+import { pushRun, type SeqRangeSet, type SeqRuns } from './seq-runs.js';
 
 /** A batch's id as first handed to an exporter, waiting to be written. */
 export interface FormedOp {
@@ -30,6 +30,11 @@ export interface CommitSource {
 }
 
 const SLAB_BYTES = 256 * 1024;
+/** Events per EVENTS record, and the characters past which a group is closed early. */
+const GROUP_EVENTS = 64;
+const GROUP_CHARS = 64 * 1024;
+/** An event whose JSON is longer is stored as invalid: three bytes a character must fit a record. */
+const MAX_EVENT_CHARS = Math.floor((MAX_PAYLOAD_BYTES - 64 * 1024) / 3);
 /** Events serialized between two turns of the event loop: about a millisecond of work. */
 const SLICE_EVENTS = 512;
 const RUNS_PER_RECORD = 64 * 1024;
@@ -67,24 +72,72 @@ class ChunkBuilder {
   }
 }
 
-function writeSeqRecord(out: ChunkBuilder, type: RecordType, seq: number): void {
-  const { slab, offset } = out.reserve(RECORD_HEADER_BYTES + 9);
-  slab[offset + RECORD_HEADER_BYTES] = type;
-  slab.writeDoubleLE(seq, offset + RECORD_HEADER_BYTES + 1);
-  out.commit(sealRecord(slab, offset, 9));
+/** Where a committed group's JSON lies, so batch bodies can be cut from the bytes written. */
+export interface EncodedGroup {
+  runs: SeqRuns;
+  /** The group's valid events' JSON joined by ",". */
+  text: Buffer;
+  /** Byte range in `text` of each event (in runs order); start −1 when it was invalid. */
+  starts: Int32Array;
+  ends: Int32Array;
 }
 
-/** Writes an APPEND record; false when the event cannot be stored (invalid, or larger than a record may be). */
-function writeEvent(out: ChunkBuilder, seq: number, event: ExportableEvent): boolean {
-  const json = serializeEvent(event);
-  if (json === undefined || json.length * 3 + 9 > MAX_PAYLOAD_BYTES) return false;
-  const { slab, offset } = out.reserve(RECORD_HEADER_BYTES + 9 + json.length * 3);
-  const payload = offset + RECORD_HEADER_BYTES;
-  slab[payload] = RecordType.Append;
-  slab.writeDoubleLE(seq, payload + 1);
-  const written = slab.write(json, payload + 9, 'utf8');
-  out.commit(sealRecord(slab, offset, 9 + written));
-  return true;
+/** Events of one EVENTS record, gathered until the group is full. */
+class EventGroup {
+  runs: SeqRuns = [];
+  /** Each event's JSON, '' when invalid. */
+  lines: string[] = [];
+  valid: string[] = [];
+  chars = 0;
+
+  add(seq: number, event: ExportableEvent): void {
+    const json = serializeEvent(event);
+    // Invalid, or too large for a record: stored with length 0 (counted invalid if replayed).
+    const line = json === undefined || json.length > MAX_EVENT_CHARS ? '' : json;
+    pushRun(this.runs, seq, seq + 1);
+    this.lines.push(line);
+    if (line !== '') this.valid.push(line);
+    this.chars += line.length + 1;
+  }
+
+  get full(): boolean {
+    return this.lines.length >= GROUP_EVENTS || this.chars >= GROUP_CHARS;
+  }
+
+  /** Writes the group as one record and empties it; describes where its JSON went when `groups` is given. */
+  flush(out: ChunkBuilder, groups: EncodedGroup[] | undefined): void {
+    const count = this.lines.length;
+    if (count === 0) return;
+    // Joining flattens the serializer's strings once; ASCII (the usual case) is then copied byte for byte.
+    const text = this.valid.join(',');
+    const ascii = Buffer.byteLength(text) === text.length;
+    const { slab, offset } = out.reserve(
+      RECORD_HEADER_BYTES + 1 + runsBytes(this.runs) + 4 * count + (ascii ? text.length : text.length * 3),
+    );
+    const payload = offset + RECORD_HEADER_BYTES;
+    slab[payload] = RecordType.Events;
+    const lengthsAt = writeRuns(slab, payload + 1, this.runs);
+    const textAt = lengthsAt + 4 * count;
+    const starts = groups ? new Int32Array(count) : undefined;
+    const ends = groups ? new Int32Array(count) : undefined;
+    for (let i = 0, at = 0; i < count; i++) {
+      const line = this.lines[i]!;
+      const length = line === '' ? 0 : ascii ? line.length : Buffer.byteLength(line);
+      slab.writeUInt32LE(length, lengthsAt + 4 * i);
+      if (starts && ends) {
+        starts[i] = length === 0 ? -1 : at;
+        ends[i] = at + length;
+      }
+      if (length > 0) at += length + 1;
+    }
+    const written = slab.write(text, textAt, ascii ? 'latin1' : 'utf8');
+    out.commit(sealRecord(slab, offset, textAt - payload + written));
+    if (groups && starts && ends) groups.push({ runs: this.runs, text: slab.subarray(textAt, textAt + written), starts, ends });
+    this.runs = [];
+    this.lines = [];
+    this.valid = [];
+    this.chars = 0;
+  }
 }
 
 function writeFormed(out: ChunkBuilder, op: FormedOp): void {
@@ -118,24 +171,31 @@ export function encodeReleases(runs: SeqRuns): Buffer[] {
 }
 
 /**
- * Encodes one group commit: an APPEND (or INVALID) record per event not yet
+ * Encodes one group commit: EVENTS records for the events not yet
  * released, then the FORMED records in the order the batches were formed,
  * then the releases. Serialization happens here, off `append()`, in slices
  * with a turn of the event loop between them, so a large commit never holds
  * the loop for long.
  */
-export async function encodeCommit(source: CommitSource): Promise<{ chunks: Buffer[]; byteLength: number }> {
+export async function encodeCommit(
+  source: CommitSource,
+  keepGroups = false,
+): Promise<{ chunks: Buffer[]; byteLength: number; groups: EncodedGroup[] }> {
   const out = new ChunkBuilder();
+  const group = new EventGroup();
+  const groups: EncodedGroup[] | undefined = keepGroups ? [] : undefined;
   for (let seq = source.fromSeq; seq < source.toSeq; ) {
     const sliceEnd = Math.min(source.toSeq, seq + SLICE_EVENTS);
     for (; seq < sliceEnd; seq++) {
       if (source.released.has(seq)) continue;
-      if (!writeEvent(out, seq, source.eventAt(seq))) writeSeqRecord(out, RecordType.Invalid, seq);
+      group.add(seq, source.eventAt(seq));
+      if (group.full) group.flush(out, groups);
     }
+    group.flush(out, groups);
     if (seq < source.toSeq) await nextTurn();
   }
   for (const op of source.formed) writeFormed(out, op);
   if (source.releases.length > 0) writeRelease(out, source.releases);
   const chunks = out.finish();
-  return { chunks, byteLength: out.byteLength };
+  return { chunks, byteLength: out.byteLength, groups: groups ?? [] };
 }

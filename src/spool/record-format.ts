@@ -1,5 +1,5 @@
 import zlib from 'node:zlib';
-import type { SeqRuns } from './seq-runs.js';
+import { runsLength, type SeqRuns } from './seq-runs.js';
 
 /**
  * The on-disk format of spool segments. A segment is a header and then
@@ -8,11 +8,18 @@ import type { SeqRuns } from './seq-runs.js';
  *   header: "FFWHSPL1" | u16 version | u16 0 | f64 startSeq | u32 crc32(bytes 0..20)
  *   record: magic (4) | u32 crc32(len + payload) | u32 len | payload (len bytes)
  *   payload: u8 type, then by type
- *     APPEND  f64 seq, the event's JSON (UTF-8)
- *     INVALID f64 seq                       (an event the JSON of SPEC §2 cannot carry)
+ *     EVENTS  runs, u32 byte length of each event's JSON (one per seq of
+ *             the runs, in order; 0 for an event the JSON of SPEC §2 cannot
+ *             carry, stored as invalid), then the JSON of the valid ones
+ *             joined by ",": the inside of a JSON array, as a webhook body holds it
  *     FORMED  u16 id length, id (UTF-8), runs
  *     RELEASE runs
  *   runs: u32 count, then count × (f64 start, f64 end)
+ *
+ * Events go in groups (up to 64 per record): one checksum and one UTF-8 write
+ * per group costs a fraction of one per event, and damage still loses only
+ * the group it hits. The JSON is joined as a webhook body joins it, so a
+ * batch's body can be cut from the bytes written (see EncodedEvents).
  *
  * The record magic holds 0xFF and 0xC1, bytes that never occur in UTF-8, so
  * after a damaged stretch the reader finds the next record by searching for
@@ -29,15 +36,14 @@ export const RECORD_HEADER_BYTES = 12;
 export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
 export const enum RecordType {
-  Append = 1,
-  Invalid = 2,
+  Events = 1,
   Formed = 3,
   Release = 4,
 }
 
 export type SpoolRecord =
-  | { type: RecordType.Append; seq: number; json: string }
-  | { type: RecordType.Invalid; seq: number }
+  /** `lines[i]` is the JSON of the i-th seq of `runs`; '' when that event was invalid. */
+  | { type: RecordType.Events; runs: SeqRuns; lines: string[] }
   | { type: RecordType.Formed; id: string; runs: SeqRuns }
   | { type: RecordType.Release; runs: SeqRuns };
 
@@ -83,10 +89,10 @@ export function decodeHeader(bytes: Buffer): number | undefined {
 export type ReadResult =
   | { kind: 'record'; record: SpoolRecord; size: number }
   /**
-   * The bytes end inside what looks like a record: a write cut short. `seq` is
-   * the event it was writing when the bytes that name it survived.
+   * The bytes end inside what looks like a record: a write cut short. `maxSeq`
+   * is the greatest seq it names, when the bytes that name its events survived.
    */
-  | { kind: 'torn'; seq?: number }
+  | { kind: 'torn'; maxSeq?: number }
   | { kind: 'bad' };
 
 const TORN: ReadResult = { kind: 'torn' };
@@ -96,54 +102,77 @@ function isSeq(value: number): boolean {
   return Number.isSafeInteger(value) && value >= 0;
 }
 
-function readRuns(payload: Buffer, offset: number): SeqRuns | undefined {
+/** Runs at `offset`, and where they end; undefined when malformed. */
+function readRuns(payload: Buffer, offset: number): { runs: SeqRuns; end: number } | undefined {
   if (offset + 4 > payload.length) return undefined;
   const count = payload.readUInt32LE(offset);
-  if (offset + 4 + count * 16 !== payload.length) return undefined;
+  const end = offset + 4 + count * 16;
+  if (count === 0 || end > payload.length) return undefined;
   const runs: SeqRuns = [];
-  for (let i = 0, at = offset + 4; i < count; i++, at += 16) {
+  for (let at = offset + 4; at < end; at += 16) {
     const start = payload.readDoubleLE(at);
-    const end = payload.readDoubleLE(at + 8);
-    if (!isSeq(start) || !isSeq(end) || start >= end) return undefined;
-    runs.push(start, end);
+    const stop = payload.readDoubleLE(at + 8);
+    if (!isSeq(start) || !isSeq(stop) || start >= stop) return undefined;
+    runs.push(start, stop);
   }
-  return runs;
+  return { runs, end };
+}
+
+/** The JSON of each event of an EVENTS payload ('' for an invalid one), checked against the lengths. */
+function readLines(payload: Buffer, offset: number, count: number): string[] | undefined {
+  let at = offset + 4 * count;
+  if (at > payload.length) return undefined;
+  const lines: string[] = [];
+  let valid = 0;
+  for (let i = 0; i < count; i++) {
+    const length = payload.readUInt32LE(offset + 4 * i);
+    if (length === 0) {
+      lines.push('');
+      continue;
+    }
+    if (valid++ > 0) {
+      if (payload[at] !== 0x2c) return undefined; // the ',' between two events
+      at++;
+    }
+    if (at + length > payload.length) return undefined;
+    lines.push(payload.toString('utf8', at, at + length));
+    at += length;
+  }
+  return at === payload.length ? lines : undefined;
 }
 
 function decodePayload(payload: Buffer): SpoolRecord | undefined {
   switch (payload[0]) {
-    case RecordType.Append: {
-      if (payload.length < 9) return undefined;
-      const seq = payload.readDoubleLE(1);
-      return isSeq(seq) ? { type: RecordType.Append, seq, json: payload.toString('utf8', 9) } : undefined;
-    }
-    case RecordType.Invalid: {
-      if (payload.length !== 9) return undefined;
-      const seq = payload.readDoubleLE(1);
-      return isSeq(seq) ? { type: RecordType.Invalid, seq } : undefined;
+    case RecordType.Events: {
+      const read = readRuns(payload, 1);
+      if (read === undefined) return undefined;
+      const count = runsLength(read.runs);
+      const lines = readLines(payload, read.end, count);
+      return lines ? { type: RecordType.Events, runs: read.runs, lines } : undefined;
     }
     case RecordType.Formed: {
       if (payload.length < 3) return undefined;
       const idLength = payload.readUInt16LE(1);
       if (idLength === 0 || 3 + idLength > payload.length) return undefined;
-      const runs = readRuns(payload, 3 + idLength);
-      return runs ? { type: RecordType.Formed, id: payload.toString('utf8', 3, 3 + idLength), runs } : undefined;
+      const read = readRuns(payload, 3 + idLength);
+      if (read === undefined || read.end !== payload.length) return undefined;
+      return { type: RecordType.Formed, id: payload.toString('utf8', 3, 3 + idLength), runs: read.runs };
     }
     case RecordType.Release: {
-      const runs = readRuns(payload, 1);
-      return runs ? { type: RecordType.Release, runs } : undefined;
+      const read = readRuns(payload, 1);
+      return read !== undefined && read.end === payload.length ? { type: RecordType.Release, runs: read.runs } : undefined;
     }
     default:
       return undefined;
   }
 }
 
-/** A torn record; an APPEND or INVALID still names its event when its first 21 bytes survived. */
-function tornAt(bytes: Buffer, offset: number, available: number): ReadResult {
-  const type = bytes[offset + RECORD_HEADER_BYTES];
-  if (available < RECORD_HEADER_BYTES + 9 || (type !== RecordType.Append && type !== RecordType.Invalid)) return TORN;
-  const seq = bytes.readDoubleLE(offset + RECORD_HEADER_BYTES + 1);
-  return isSeq(seq) ? { kind: 'torn', seq } : TORN;
+/** A torn record; an EVENTS record still names its events when its runs survived. */
+function tornAt(bytes: Buffer, offset: number): ReadResult {
+  const payload = bytes.subarray(offset + RECORD_HEADER_BYTES);
+  if (payload[0] !== RecordType.Events) return TORN;
+  const read = readRuns(payload, 1);
+  return read === undefined ? TORN : { kind: 'torn', maxSeq: read.runs[read.runs.length - 1]! - 1 };
 }
 
 /** Reads the record at `offset` of a segment's bytes. */
@@ -154,7 +183,7 @@ export function readRecord(bytes: Buffer, offset: number): ReadResult {
   if (available < RECORD_HEADER_BYTES) return TORN;
   const length = bytes.readUInt32LE(offset + 8);
   if (length === 0 || length > MAX_PAYLOAD_BYTES) return BAD;
-  if (available < RECORD_HEADER_BYTES + length) return tornAt(bytes, offset, available);
+  if (available < RECORD_HEADER_BYTES + length) return tornAt(bytes, offset);
   const end = offset + RECORD_HEADER_BYTES + length;
   if (bytes.readUInt32LE(offset + 4) !== crc32(bytes.subarray(offset + 8, end))) return BAD;
   const record = decodePayload(bytes.subarray(offset + RECORD_HEADER_BYTES, end));

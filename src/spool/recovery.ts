@@ -77,12 +77,18 @@ export function recover(scans: readonly SegmentScan[], committedBelow = 0): Reco
   for (const scan of scans) {
     for (const record of scan.records) {
       switch (record.type) {
-        case RecordType.Append:
-          if (!released.has(record.seq)) appended.set(record.seq, record.json);
+        case RecordType.Events: {
+          let line = 0;
+          for (let i = 0; i < record.runs.length; i += 2) {
+            for (let seq = record.runs[i]!; seq < record.runs[i + 1]!; seq++, line++) {
+              if (released.has(seq)) continue;
+              const json = record.lines[line]!;
+              if (json === '') invalidSeqs.add(seq);
+              else appended.set(seq, json);
+            }
+          }
           break;
-        case RecordType.Invalid:
-          if (!released.has(record.seq)) invalidSeqs.add(record.seq);
-          break;
+        }
         case RecordType.Formed:
           formed.push(record);
           break;

@@ -1,4 +1,4 @@
-import { HEADER_BYTES, RECORD_MAGIC, RecordType, decodeHeader, readRecord, type SpoolRecord } from './record-format.js';
+import { HEADER_BYTES, RECORD_MAGIC, decodeHeader, readRecord, type SpoolRecord } from './record-format.js';
 
 /** Segment files are named by a 16-digit index, ascending in the order they were created. */
 export const SEGMENT_FILE = /^(\d{16})\.seg$/;
@@ -26,9 +26,15 @@ export interface SegmentScan {
   damagedBytes: number;
 }
 
+/** The least and greatest seq a record names (runs are ascending as written, but damage may say otherwise). */
 function seqBounds(record: SpoolRecord): [number, number] {
-  if (record.type === RecordType.Append || record.type === RecordType.Invalid) return [record.seq, record.seq];
-  return [record.runs[0]!, record.runs[record.runs.length - 1]! - 1];
+  let low = Infinity;
+  let high = -1;
+  for (let i = 0; i < record.runs.length; i += 2) {
+    low = Math.min(low, record.runs[i]!);
+    high = Math.max(high, record.runs[i + 1]! - 1);
+  }
+  return [low, high];
 }
 
 /**
@@ -64,7 +70,7 @@ export function scanSegment(bytes: Buffer, index: number, name: string): Segment
       tornSeq = undefined;
       continue;
     }
-    if (result.kind === 'torn' && result.seq !== undefined) tornSeq = result.seq;
+    if (result.kind === 'torn' && result.maxSeq !== undefined) tornSeq = result.maxSeq;
     const next = bytes.indexOf(RECORD_MAGIC, offset + 1);
     const resume = next < 0 ? bytes.length : next;
     scan.damagedBytes += resume - offset;

@@ -1,9 +1,11 @@
 import type { ExportableEvent } from '../events.js';
+import type { EncodedEvents } from '../exporter.js';
 import { encodeCommit, type FormedOp } from './commit-encoder.js';
 import type { CommitMark } from './commit-mark.js';
 import type { DirectoryLock } from './directory-lock.js';
 import { openSpoolDirectory, spoolLog } from './open-spool.js';
 import type { RecoveredBatch } from './recovery.js';
+import { RetainedJson } from './retained-json.js';
 import type { SegmentLog } from './segment-log.js';
 import { SeqRangeSet, pushRun, runsOf, type SeqRuns } from './seq-runs.js';
 import { resolveSpoolOptions, type ResolvedSpoolOptions, type SpoolOptions } from './spool-options.js';
@@ -55,6 +57,12 @@ export class Spool {
   readonly recoveredAccepted: number;
   /** Called after a commit leaves the files above `maxBytes`: drop (and release) every event below `belowSeq`. */
   onOverflow?: (belowSeq: number) => void;
+  /**
+   * Keep the JSON each commit writes until its events are released, so
+   * `encodedOf()` can give a batch's body without serializing it again. Costs
+   * about the JSON size of the unreleased events, outside the JS heap.
+   */
+  retainEncoded = false;
 
   private nextSeqValue: number;
   private durableSeqValue: number;
@@ -65,6 +73,7 @@ export class Spool {
   private pendingFormed: FormedOp[] = [];
   private pendingReleases: SeqRuns = [];
   private readonly released: SeqRangeSet;
+  private readonly retained = new RetainedJson();
 
   private chain: Promise<void> = Promise.resolve();
   private queued: Promise<void> | undefined;
@@ -169,6 +178,16 @@ export class Spool {
     return next;
   }
 
+  /**
+   * The JSON array of these committed events (seqs ascending) as the exporter
+   * sends it, cut from the bytes their commit wrote (see `retainEncoded`);
+   * undefined when some are not kept: not committed yet, replayed from a
+   * previous process, or invalid.
+   */
+  encodedOf(seqs: readonly number[]): EncodedEvents | undefined {
+    return this.retainEncoded ? this.retained.encodedOf(seqs) : undefined;
+  }
+
   stats(): SpoolStats {
     let unpersisted = 0;
     this.released.forEachGap(this.durableSeqValue, this.nextSeqValue, (from, to) => (unpersisted += to - from));
@@ -218,15 +237,11 @@ export class Spool {
     const formed = this.pendingFormed.filter((op) => !this.released.hasAll(op.runs));
     this.pendingFormed = [];
     try {
-      const { chunks, byteLength } = await encodeCommit({
-        eventAt: (seq) => this.events[this.head + seq - this.baseSeq]!,
-        fromSeq,
-        toSeq,
-        formed,
-        releases,
-        released: this.released,
-      });
+      const eventAt = (seq: number): ExportableEvent => this.events[this.head + seq - this.baseSeq]!;
+      const source = { eventAt, fromSeq, toSeq, formed, releases, released: this.released };
+      const { chunks, byteLength, groups } = await encodeCommit(source, this.retainEncoded);
       await this.log.append(chunks, byteLength, fromSeq);
+      this.retained.add(groups);
       this.dropWrittenBelow(toSeq);
       this.durableSeqValue = toSeq;
       this.mark.write(toSeq);
@@ -236,6 +251,7 @@ export class Spool {
       this.pendingFormed = formed.concat(this.pendingFormed);
       this.onCommitFailed(error);
     }
+    this.retained.prune(this.released);
     await this.log.deleteReleased(this.released.low);
     this.checkOverflow();
   }

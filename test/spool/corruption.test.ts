@@ -5,7 +5,7 @@ import { Spool } from '../../src/spool/spool.js';
 import { RecordType } from '../../src/spool/record-format.js';
 import { captureDiag } from '../reliability/support/diag-capture.js';
 import { createPrng, seedFromEnv } from '../reliability/support/prng.js';
-import { event, recordsOf, removeAll, segmentNames, tempDir, type PlacedRecord } from './support/spool-fixtures.js';
+import { event, recordsOf, removeAll, segmentNames, seqsOf, tempDir, type PlacedRecord } from './support/spool-fixtures.js';
 
 const SEED = seedFromEnv('SPOOL_SEED');
 
@@ -18,8 +18,9 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: to - from }, (_, i) => from + i);
 }
 
-function appendRecords(placed: PlacedRecord[]): Array<PlacedRecord & { seq: number }> {
-  return placed.flatMap((p) => (p.record.type === RecordType.Append ? [{ ...p, seq: p.record.seq }] : []));
+/** The EVENTS records of a segment, each with the seqs it holds. */
+function eventRecords(placed: PlacedRecord[]): Array<PlacedRecord & { seqs: number[] }> {
+  return placed.flatMap((p) => (p.record.type === RecordType.Events ? [{ ...p, seqs: seqsOf(p.record) }] : []));
 }
 
 describe('Spool: corruption is cut back and counted exactly', function () {
@@ -32,10 +33,16 @@ describe('Spool: corruption is cut back and counted exactly', function () {
     return spool;
   };
 
-  /** A spool of `count` events in one commit, then `released` released, closed; returns its only segment's path. */
-  async function filled(directory: string, count: number, released: number[] = []): Promise<string> {
+  /**
+   * A spool of `count` events committed `perCommit` at a time (so one EVENTS
+   * record each), then `released` released; closed. Returns its only segment.
+   */
+  async function filled(directory: string, count: number, perCommit: number, released: number[] = []): Promise<string> {
     const spool = openSpool(directory);
-    for (let i = 0; i < count; i++) spool.append(event(i));
+    for (let i = 0; i < count; i++) {
+      spool.append(event(i));
+      if ((i + 1) % perCommit === 0) await spool.commit();
+    }
     await spool.commit();
     spool.release(released);
     await spool.close();
@@ -54,61 +61,61 @@ describe('Spool: corruption is cut back and counted exactly', function () {
     removeAll(made);
   });
 
-  it('a truncated last record: that event is counted, the rest replayed, and the tail cut back', async () => {
+  it('a truncated last record: its events are counted, the rest replayed, and the tail cut back', async () => {
     const directory = tempDir(made);
-    const file = await filled(directory, 10);
-    const records = appendRecords(recordsOf(file));
-    const last = records[records.length - 1]!;
+    const file = await filled(directory, 100, 10);
+    const records = eventRecords(recordsOf(file));
+    assert.equal(records.length, 10);
+    const last = records[9]!;
     fs.truncateSync(file, fs.statSync(file).size - 5);
     const spool = openSpool(directory);
-    assert.equal(spool.corrupt, 1);
-    assert.deepEqual(replayed(spool), range(0, 9));
-    assert.equal(spool.recoveredAccepted, 10);
-    assert.equal(spool.nextSeq, 10);
+    assert.equal(spool.corrupt, 10);
+    assert.deepEqual(replayed(spool), range(0, 90));
+    assert.equal(spool.recoveredAccepted, 100);
+    assert.equal(spool.nextSeq, 100);
     assert.equal(fs.statSync(file).size, last.offset, 'cut back to the end of the last good record');
-    assert.equal(diagCapture.capture.matching('warn', /1 event\(s\) lost/).length, 1);
+    assert.equal(diagCapture.capture.matching('warn', /10 event\(s\) lost/).length, 1);
     await spool.close();
     const again = openSpool(directory);
     assert.equal(again.corrupt, 0, 'counted once, at the first start after the damage');
-    assert.deepEqual(replayed(again), range(0, 9));
+    assert.deepEqual(replayed(again), range(0, 90));
   });
 
-  it('a last record cut inside its header is still counted: the commit mark names it', async () => {
+  it('a last record cut inside its header is still counted: the commit mark names its events', async () => {
     const directory = tempDir(made);
-    const file = await filled(directory, 10);
-    const records = appendRecords(recordsOf(file));
-    fs.truncateSync(file, records[records.length - 1]!.offset + 6);
+    const file = await filled(directory, 100, 10);
+    const records = eventRecords(recordsOf(file));
+    fs.truncateSync(file, records[9]!.offset + 6);
     const spool = openSpool(directory);
-    assert.equal(spool.corrupt, 1);
-    assert.deepEqual(replayed(spool), range(0, 9));
-    assert.equal(spool.nextSeq, 10);
+    assert.equal(spool.corrupt, 10);
+    assert.deepEqual(replayed(spool), range(0, 90));
+    assert.equal(spool.nextSeq, 100);
   });
 
-  it('the last three records lost whole at the end of the newest segment: all three counted', async () => {
+  it('the last three records lost whole at the end of the newest segment: all their events counted', async () => {
     const directory = tempDir(made);
-    const file = await filled(directory, 10);
-    const records = appendRecords(recordsOf(file));
-    fs.truncateSync(file, records[7]!.offset);
+    const file = await filled(directory, 100, 10);
+    fs.truncateSync(file, eventRecords(recordsOf(file))[7]!.offset);
     const spool = openSpool(directory);
-    assert.equal(spool.corrupt, 3);
-    assert.deepEqual(replayed(spool), range(0, 7));
+    assert.equal(spool.corrupt, 30);
+    assert.deepEqual(replayed(spool), range(0, 70));
   });
 
-  it(`random bytes over the middle of a segment: exactly the events they cover are lost (seed ${SEED})`, async () => {
+  it(`random bytes over the middle of a segment: exactly the events of the records they hit are lost (seed ${SEED})`, async () => {
     const prng = createPrng(SEED);
     const directory = tempDir(made);
-    // Events 0-9 were delivered: damage over their records loses nothing.
-    const file = await filled(directory, 100, range(0, 10));
-    const records = appendRecords(recordsOf(file));
-    const first = prng.int(5, 40);
-    const last = prng.int(first, first + 30);
-    const from = records.find((r) => r.seq === first)!.offset + prng.int(0, 20);
-    const to = Math.max(from + 1, records.find((r) => r.seq === last)!.offset + prng.int(1, 20));
+    // Records of 5 events; events 0-9 were delivered, so damage over their records loses nothing.
+    const file = await filled(directory, 100, 5, range(0, 10));
+    const records = eventRecords(recordsOf(file));
+    const first = prng.int(0, 12);
+    const last = prng.int(first, first + 6);
+    const from = records[first]!.offset + prng.int(0, 40);
+    const to = Math.max(from + 1, records[last]!.offset + prng.int(1, 40));
     const bytes = fs.readFileSync(file);
     // Random, and never the byte that was there.
     for (let i = from; i < to; i++) bytes[i] = (bytes[i]! + prng.int(1, 255)) & 0xff;
     fs.writeFileSync(file, bytes);
-    const hit = records.filter((r) => r.offset + r.size > from && r.offset < to).map((r) => r.seq);
+    const hit = records.filter((r) => r.offset + r.size > from && r.offset < to).flatMap((r) => r.seqs);
     const lost = hit.filter((seq) => seq >= 10);
     const spool = openSpool(directory);
     assert.equal(spool.corrupt, lost.length, `damage ${from}-${to} over seqs ${hit.join(',')}`);
@@ -132,17 +139,17 @@ describe('Spool: corruption is cut back and counted exactly', function () {
     const names = segmentNames(directory);
     assert.ok(names.length >= 3);
     const file = path.join(directory, names[1]!);
-    const records = appendRecords(recordsOf(file));
+    const records = eventRecords(recordsOf(file));
     const bytes = fs.readFileSync(file);
     bytes[3] ^= 0xff; // the header's magic
-    const victim = records[2]!;
+    const victim = records[records.length - 1]!;
     bytes[victim.offset + victim.size - 2] ^= 0x01; // one bit of an event's JSON
     fs.writeFileSync(file, bytes);
     const again = openSpool(directory, 64 * 1024);
-    assert.equal(again.corrupt, 1);
+    assert.equal(again.corrupt, victim.seqs.length);
     assert.deepEqual(
       replayed(again),
-      range(0, 300).filter((seq) => seq !== victim.seq),
+      range(0, 300).filter((seq) => !victim.seqs.includes(seq)),
     );
   });
 
@@ -165,7 +172,7 @@ describe('Spool: corruption is cut back and counted exactly', function () {
 
   it('an empty segment file, an empty foreign file and a foreign file: start-up succeeds, nothing counted', async () => {
     const directory = tempDir(made);
-    await filled(directory, 4);
+    await filled(directory, 4, 4);
     fs.writeFileSync(path.join(directory, '0000000000000042.seg'), '');
     fs.writeFileSync(path.join(directory, 'empty'), '');
     fs.writeFileSync(path.join(directory, 'notes.txt'), 'kept by someone else');
@@ -180,7 +187,7 @@ describe('Spool: corruption is cut back and counted exactly', function () {
 
   it('a foreign file named like a segment is moved aside, not read as events, not deleted', async () => {
     const directory = tempDir(made);
-    await filled(directory, 3);
+    await filled(directory, 3, 3);
     const foreign = path.join(directory, '0000000000000007.seg');
     fs.writeFileSync(foreign, 'this is not a spool segment, but it is long enough to have a header\n'.repeat(20));
     const spool = openSpool(directory);
@@ -193,7 +200,7 @@ describe('Spool: corruption is cut back and counted exactly', function () {
 
   it('a segment cut back to its bare header: every committed event counted lost', async () => {
     const directory = tempDir(made);
-    const file = await filled(directory, 8);
+    const file = await filled(directory, 8, 8);
     fs.truncateSync(file, 24);
     const spool = openSpool(directory);
     assert.equal(spool.corrupt, 8);

@@ -6,7 +6,7 @@ import sinon from 'sinon';
 import { Spool } from '../../src/spool/spool.js';
 import { serializeEvent } from '../../src/serialize.js';
 import type { ExportableEvent } from '../../src/events.js';
-import { appendedSeqs, event, removeAll, segmentNames, tempDir } from './support/spool-fixtures.js';
+import { storedSeqs, event, removeAll, segmentNames, tempDir } from './support/spool-fixtures.js';
 
 function userKeys(events: readonly ExportableEvent[]): string[] {
   return events.map((e) => e.userKey);
@@ -55,6 +55,21 @@ describe('Spool: append, commit, replay, release', function () {
     assert.equal(serializeEvent(again.recovered[1]!.events[0]!), serializeEvent(event(3)));
   });
 
+  it('replays events with any text exactly: non-ASCII, escapes, lone surrogates, invalid ones beside them', async () => {
+    const directory = tempDir(made);
+    const spool = openSpool({ directory });
+    const values = ['żółć ✓ 😀', 'tab\tquote"backslash\\', '\ud800 alone', { nested: ['\u2028', 1.5e-7, -0] }, ''];
+    values.forEach((value, i) => spool.append({ ...event(i), value }));
+    spool.append({ ...event(9), value: 10n as never });
+    const again = await restart(spool, directory);
+    const replayedEvents = again.recovered.flatMap((b) => b.events);
+    assert.deepEqual(
+      replayedEvents.map((e) => serializeEvent(e)),
+      values.map((value, i) => serializeEvent({ ...event(i), value })),
+    );
+    assert.equal(again.recoveredInvalid, 1);
+  });
+
   it('append() does no I/O: nothing reaches the disk before a commit', async () => {
     const directory = tempDir(made);
     const spool = openSpool({ directory });
@@ -82,7 +97,7 @@ describe('Spool: append, commit, replay, release', function () {
     // The commit's I/O is real: wait for it by turns of the event loop, not by time.
     for (let turns = 0; spool.durableSeq === 0 && turns < 10_000; turns++) await nextTurn();
     assert.equal(spool.durableSeq, 1);
-    assert.deepEqual(appendedSeqs(directory), [0]);
+    assert.deepEqual(storedSeqs(directory), [0]);
   });
 
   it('a later formed record replaces an earlier one (a 413 split into halves with new ids)', async () => {
@@ -127,7 +142,7 @@ describe('Spool: append, commit, replay, release', function () {
     for (let i = 0; i < 5; i++) spool.append(event(i));
     spool.release([1, 3]);
     await spool.commit();
-    assert.deepEqual(appendedSeqs(directory), [0, 2, 4]);
+    assert.deepEqual(storedSeqs(directory), [0, 2, 4]);
     const again = await restart(spool, directory);
     assert.equal(again.corrupt, 0);
     assert.deepEqual(again.recovered.map((b) => b.seqs), [[0, 2, 4]]);
@@ -249,6 +264,48 @@ describe('Spool: append, commit, replay, release', function () {
     spool.release([0]);
     const again = openSpool({ directory });
     assert.deepEqual(again.recovered.map((b) => b.seqs), [[0]]);
+  });
+
+  it('encodedOf() cuts a batch body from the committed bytes, exactly what the exporter would serialize', async () => {
+    const directory = tempDir(made);
+    const spool = openSpool({ directory });
+    spool.retainEncoded = true;
+    const events: ExportableEvent[] = [event(0), { ...event(1), value: 'żółć ✓ 😀' }, { ...event(2), value: Number.NaN }, event(3)];
+    for (const e of events) spool.append(e);
+    assert.equal(spool.encodedOf([0, 1]), undefined, 'not committed yet');
+    await spool.commit();
+    for (let i = 4; i < 70; i++) spool.append(event(i)); // a second commit: other groups
+    await spool.commit();
+    const body = (seqs: number[]): string | undefined => {
+      const encoded = spool.encodedOf(seqs);
+      if (encoded === undefined) return undefined;
+      const bytes = Buffer.concat(encoded.chunks);
+      assert.equal(bytes.length, encoded.byteLength);
+      return bytes.toString('utf8');
+    };
+    const expected = (indexes: number[]): string =>
+      `[${indexes.map((i) => serializeEvent(i < events.length ? events[i]! : event(i))).join(',')}]`;
+    assert.equal(body([0, 1, 3]), expected([0, 1, 3]));
+    assert.equal(body([3, 4, 5, 69]), expected([3, 4, 5, 69]));
+    assert.equal(body([1, 5, 6, 7, 40]), expected([1, 5, 6, 7, 40]));
+    assert.equal(body([]), '[]');
+    assert.equal(body([2]), undefined, 'an invalid event has no JSON');
+    assert.equal(body([70]), undefined, 'never appended');
+    spool.release([0, 1, 2, 3]);
+    await spool.commit();
+    assert.equal(body([0]), undefined, 'released: no longer kept');
+    assert.equal(body([4]), expected([4]));
+  });
+
+  it('encodedOf() gives nothing without retainEncoded, nor for replayed events', async () => {
+    const directory = tempDir(made);
+    const spool = openSpool({ directory });
+    spool.append(event(0));
+    await spool.commit();
+    assert.equal(spool.encodedOf([0]), undefined);
+    const again = await restart(spool, directory);
+    again.retainEncoded = true;
+    assert.equal(again.encodedOf([0]), undefined);
   });
 
   describe('options', () => {

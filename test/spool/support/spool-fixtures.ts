@@ -48,12 +48,22 @@ export function recordsOf(file: string): PlacedRecord[] {
   return placed;
 }
 
-/** The APPEND seqs found in every segment of a directory. */
-export function appendedSeqs(dir: string): number[] {
+/** The seqs of an EVENTS record, in order. */
+export function seqsOf(record: SpoolRecord): number[] {
+  const seqs: number[] = [];
+  for (let i = 0; i < record.runs.length; i += 2) for (let s = record.runs[i]!; s < record.runs[i + 1]!; s++) seqs.push(s);
+  return seqs;
+}
+
+/** The seqs of every event stored (as JSON) in the segments of a directory. */
+export function storedSeqs(dir: string): number[] {
   const seqs: number[] = [];
   for (const name of segmentNames(dir)) {
     const scan = scanSegment(fs.readFileSync(path.join(dir, name)), 0, name);
-    for (const record of scan.records) if (record.type === RecordType.Append) seqs.push(record.seq);
+    for (const record of scan.records) {
+      if (record.type !== RecordType.Events) continue;
+      seqsOf(record).forEach((seq, i) => record.lines[i] !== '' && seqs.push(seq));
+    }
   }
   return seqs.sort((a, b) => a - b);
 }
