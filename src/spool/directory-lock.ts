@@ -15,8 +15,13 @@ interface LockOwner {
   started?: string;
 }
 
-/** Directories locked by this process: a second open here is refused without touching the file. */
-const heldHere = new Set<string>();
+/**
+ * Directories locked by this process: a second open here is refused without
+ * touching the file. Kept on the global object so that two copies of the
+ * package in one process (ESM beside CJS) see the same set.
+ */
+const HELD_KEY = Symbol.for('ff-webhook-exporter.spool.locked-directories');
+const heldHere: Set<string> = ((globalThis as Record<symbol, Set<string> | undefined>)[HELD_KEY] ??= new Set<string>());
 
 function readText(file: string): string | undefined {
   try {

@@ -27,20 +27,27 @@ import { runsLength, type SeqRuns } from './seq-runs.js';
  * seqs are f64, exact up to 2^53.
  */
 
+/** The first 8 bytes of every segment file. */
 export const SEGMENT_MAGIC = Buffer.from('FFWHSPL1', 'latin1');
+/** Bumped on any change of layout; a segment of another version is not read. */
 export const FORMAT_VERSION = 1;
+/** Size of a segment header. */
 export const HEADER_BYTES = 24;
+/** The first 4 bytes of every record. */
 export const RECORD_MAGIC = Buffer.from([0xff, 0xc1, 0x53, 0x0a]);
+/** Magic, checksum and length before each record's payload. */
 export const RECORD_HEADER_BYTES = 12;
 /** No record is longer; a length field above it is damage, not a record. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
+/** The first byte of a record's payload. */
 export const enum RecordType {
   Events = 1,
   Formed = 3,
   Release = 4,
 }
 
+/** A record once read and verified. */
 export type SpoolRecord =
   /** `lines[i]` is the JSON of the i-th seq of `runs`; '' when that event was invalid. */
   | { type: RecordType.Events; runs: SeqRuns; lines: string[] }
@@ -67,6 +74,7 @@ function tableCrc32(data: Uint8Array, value = 0): number {
   return ~crc >>> 0;
 }
 
+/** A segment header; its records name only seqs below the next segment's `startSeq`. */
 export function encodeHeader(startSeq: number): Buffer {
   const header = Buffer.alloc(HEADER_BYTES);
   SEGMENT_MAGIC.copy(header, 0);

@@ -3,6 +3,7 @@ import { HEADER_BYTES, RECORD_MAGIC, decodeHeader, readRecord, type SpoolRecord 
 /** Segment files are named by a 16-digit index, ascending in the order they were created. */
 export const SEGMENT_FILE = /^(\d{16})\.seg$/;
 
+/** The file name of segment `index`. */
 export function segmentFileName(index: number): string {
   return `${String(index).padStart(16, '0')}.seg`;
 }

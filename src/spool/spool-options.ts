@@ -20,8 +20,11 @@ export interface ResolvedSpoolOptions {
   segmentBytes: number;
 }
 
+/** `maxBytes` unless given: 256 MiB. */
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+/** The least `maxBytes`: eight segments of 8 KiB. */
 export const MIN_MAX_BYTES = 64 * 1024;
+/** `syncEvery` unless given, in ms. */
 export const DEFAULT_SYNC_EVERY = 200;
 const MAX_SEGMENT_BYTES = 8 * 1024 * 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;

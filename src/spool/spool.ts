@@ -134,7 +134,11 @@ export class Spool {
     return this.log.diskBytes;
   }
 
-  /** Takes an event for the next group commit and returns its seq. O(1): no I/O, no serialization. */
+  /**
+   * Takes an event for the next group commit and returns its seq. O(1): no
+   * I/O, no serialization (that happens at the commit). After `close()` the
+   * event is not kept.
+   */
   append(event: ExportableEvent): number {
     if (!this.closed) this.events.push(event);
     return this.nextSeqValue++;
