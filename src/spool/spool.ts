@@ -8,10 +8,12 @@ import type { RecoveredBatch } from './recovery.js';
 import { RetainedJson } from './retained-json.js';
 import type { SegmentLog } from './segment-log.js';
 import { SeqRangeSet, pushRun, runsOf, type SeqRuns } from './seq-runs.js';
+import { WriteHealth, type SpoolWriteError } from './write-health.js';
 import { resolveSpoolOptions, type ResolvedSpoolOptions, type SpoolOptions } from './spool-options.js';
 
 export type { RecoveredBatch } from './recovery.js';
 export type { SpoolOptions } from './spool-options.js';
+export type { SpoolWriteError } from './write-health.js';
 
 /** A spool's own counters, for diagnostics. */
 export interface SpoolStats {
@@ -23,11 +25,9 @@ export interface SpoolStats {
   unpersisted: number;
   /** Group commits that could not be written (a full disk, an I/O error). */
   failedCommits: number;
-  lastError?: { message: string; code?: string; at: Date };
+  lastError?: SpoolWriteError;
 }
 
-/** After a failed commit the next one waits this long at first, doubling up to the maximum. */
-const MAX_RETRY_MS = 30_000;
 /** Spent entries at the head of the event buffer are dropped in one go past this many. */
 const COMPACT_AFTER = 1024;
 
@@ -81,10 +81,7 @@ export class Spool {
   private closing: Promise<void> | undefined;
   private closed = false;
 
-  private failedCommits = 0;
-  private failuresInARow = 0;
-  private retryAt = 0;
-  private lastError: SpoolStats['lastError'];
+  private readonly health: WriteHealth;
 
   private constructor(
     private readonly options: ResolvedSpoolOptions,
@@ -102,6 +99,7 @@ export class Spool {
     this.nextSeqValue = recovery.nextSeq;
     this.durableSeqValue = recovery.nextSeq;
     this.baseSeq = recovery.nextSeq;
+    this.health = new WriteHealth(options.directory, options.syncEvery);
     this.timer = setInterval(() => this.tick(), options.syncEvery);
     this.timer.unref();
     spoolLog.debug(`opened ${options.directory}: ${replayed} event(s) to replay, next seq ${recovery.nextSeq}`);
@@ -199,9 +197,10 @@ export class Spool {
       segments: this.log.segments.length,
       diskBytes: this.log.diskBytes,
       unpersisted,
-      failedCommits: this.failedCommits,
+      failedCommits: this.health.failedCommits,
     };
-    if (this.lastError) stats.lastError = { ...this.lastError, at: new Date(this.lastError.at) };
+    const lastError = this.health.lastError;
+    if (lastError) stats.lastError = lastError;
     return stats;
   }
 
@@ -213,7 +212,7 @@ export class Spool {
 
   private async runClose(): Promise<void> {
     clearInterval(this.timer);
-    this.retryAt = 0;
+    this.health.skipBackoff();
     await this.commit();
     this.closed = true;
     this.events = [];
@@ -231,7 +230,7 @@ export class Spool {
   }
 
   private async runCommit(): Promise<void> {
-    if (!this.hasWork() || Date.now() < this.retryAt) return;
+    if (!this.hasWork() || !this.health.mayTry()) return;
     const fromSeq = this.baseSeq;
     const toSeq = this.nextSeqValue;
     const releases = this.pendingReleases;
@@ -249,44 +248,20 @@ export class Spool {
       this.dropWrittenBelow(toSeq);
       this.durableSeqValue = toSeq;
       this.mark.write(toSeq);
-      this.onCommitted(toSeq - fromSeq);
+      this.health.succeeded();
+      spoolLog.debug(`committed ${toSeq - fromSeq} event(s); durable below seq ${toSeq}`);
     } catch (error) {
       this.pendingReleases = releases.concat(this.pendingReleases);
       this.pendingFormed = formed.concat(this.pendingFormed);
-      this.onCommitFailed(error);
+      this.health.failed(error);
+      // Released events need no record of their own: stop holding them while the disk is out.
+      let seq = this.baseSeq;
+      while (seq < this.nextSeqValue && this.released.has(seq)) seq++;
+      this.dropWrittenBelow(seq);
     }
     this.retained.prune(this.released);
     await this.log.deleteReleased(this.released.low);
     this.checkOverflow();
-  }
-
-  private onCommitted(events: number): void {
-    if (this.failuresInARow > 0) {
-      spoolLog.info(`spool ${this.options.directory}: writes succeed again`);
-      this.failuresInARow = 0;
-      this.retryAt = 0;
-    }
-    spoolLog.debug(`committed ${events} event(s); durable below seq ${this.durableSeqValue}`);
-  }
-
-  /** A full disk or an I/O error: keep everything in memory, say so once per outage, retry with backoff. */
-  private onCommitFailed(error: unknown): void {
-    const { message, code } = error as NodeJS.ErrnoException;
-    this.failedCommits++;
-    this.lastError = { message: String(message), at: new Date() };
-    if (typeof code === 'string') this.lastError.code = code;
-    if (this.failuresInARow++ === 0) {
-      spoolLog.warn(
-        `spool ${this.options.directory}: cannot write (${code ?? message}); events stay in memory and are still ` +
-          'delivered, but a crash before writes succeed again loses them (see stats of the spool)',
-      );
-    }
-    const delay = Math.min(MAX_RETRY_MS, this.options.syncEvery * 2 ** Math.min(this.failuresInARow, 16));
-    this.retryAt = Date.now() + delay;
-    // Released events need no record of their own: stop holding them while the disk is out.
-    let seq = this.baseSeq;
-    while (seq < this.nextSeqValue && this.released.has(seq)) seq++;
-    this.dropWrittenBelow(seq);
   }
 
   /** Forgets events below `seq`: written, or released before they were. */
