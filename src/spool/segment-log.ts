@@ -67,7 +67,6 @@ function syncDirectorySync(directory: string): void {
  */
 export class SegmentLog {
   private activeFd: number | undefined;
-  private rotateNext = false;
 
   constructor(
     private readonly directory: string,
@@ -111,7 +110,7 @@ export class SegmentLog {
    */
   async append(chunks: Buffer[], byteLength: number, start: number): Promise<void> {
     const current = this.segments[this.segments.length - 1];
-    if (this.activeFd === undefined || this.rotateNext || (current !== undefined && current.size >= this.segmentBytes)) {
+    if (this.activeFd === undefined || (current !== undefined && current.size >= this.segmentBytes)) {
       await this.rotate(start);
     }
     const segment = this.segments[this.segments.length - 1]!;
@@ -147,8 +146,9 @@ export class SegmentLog {
   /**
    * The seq below which every event must be released for the files to fit in
    * `maxBytes` (the oldest segments then go), or undefined when they fit. When
-   * only dropping the active segment's events would do, `committedBelow` is
-   * returned and the next commit begins a new segment, so this one can go.
+   * only dropping the active segment's events would do, `committedBelow`: that
+   * segment is then far past `segmentBytes` (an eighth of `maxBytes`), so the
+   * next commit begins a new one and this one can go.
    */
   overflowBelow(maxBytes: number, committedBelow: number): number | undefined {
     let excess = this.diskBytes - maxBytes;
@@ -157,7 +157,6 @@ export class SegmentLog {
       excess -= this.segments[i]!.size;
       if (excess <= 0) return this.segments[i + 1]!.start;
     }
-    this.rotateNext = true;
     return committedBelow;
   }
 
@@ -174,7 +173,6 @@ export class SegmentLog {
 
   private async rotate(start: number): Promise<void> {
     await this.close();
-    this.rotateNext = false;
     const segment = this.newSegment(start);
     this.activeFd = await open(path.join(this.directory, segment.name), 'wx', 0o644);
     this.segments.push(segment);

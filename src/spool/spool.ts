@@ -159,7 +159,11 @@ export class Spool {
   /** Marks events done, delivered or dropped for any reason: they are not replayed, and their segments can go. */
   release(seqs: readonly number[]): void {
     if (this.closed) return;
-    for (let i = 0; i < seqs.length; i++) pushRun(this.pendingReleases, seqs[i]!, seqs[i]! + 1);
+    for (let i = 0; i < seqs.length; i++) {
+      const seq = seqs[i]!;
+      // A seq not handed out yet would mark a future event released before it exists.
+      if (seq < this.nextSeqValue) pushRun(this.pendingReleases, seq, seq + 1);
+    }
   }
 
   /**

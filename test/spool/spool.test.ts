@@ -223,6 +223,32 @@ describe('Spool: append, commit, replay, release', function () {
     assert.equal(replayed.length, next - below);
   });
 
+  it('a commit that alone passes maxBytes asks for everything committed to go', async () => {
+    const directory = tempDir(made);
+    const spool = openSpool({ directory, maxBytes: 64 * 1024 });
+    const asked: number[] = [];
+    spool.onOverflow = (below) => asked.push(below);
+    for (let i = 0; i < 600; i++) spool.append(event(i)); // about 80 KiB, all in the active segment
+    await spool.commit();
+    assert.ok(spool.diskBytes > 64 * 1024);
+    assert.deepEqual(asked, [600]);
+    spool.release(Array.from({ length: 600 }, (_, i) => i));
+    spool.append(event(600));
+    await spool.commit();
+    assert.ok(spool.diskBytes < 8 * 1024, `${spool.diskBytes} bytes`);
+    assert.equal(segmentNames(directory).length, 1);
+    assert.deepEqual(asked, [600]);
+  });
+
+  it('release() of a seq not handed out yet is ignored', async () => {
+    const directory = tempDir(made);
+    let spool = openSpool({ directory });
+    spool.release([0, 1]);
+    spool.append(event(0));
+    spool = await restart(spool, directory);
+    assert.deepEqual(spool.recovered.map((b) => b.seqs), [[0]]);
+  });
+
   it('serializes a big commit in slices, giving the event loop turns in between', async () => {
     const directory = tempDir(made);
     const spool = openSpool({ directory });
