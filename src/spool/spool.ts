@@ -243,6 +243,7 @@ export class Spool {
     // A batch whose events are all released needs no record any more.
     const formed = this.pendingFormed.filter((op) => !this.released.hasAll(op.runs));
     this.pendingFormed = [];
+    spoolLog.debug(`commit begins: seqs ${fromSeq} to ${toSeq}`);
     try {
       const eventAt = (seq: number): ExportableEvent => this.events[this.head + seq - this.baseSeq]!;
       const source = { eventAt, fromSeq, toSeq, formed, releases, released: this.released };

@@ -231,8 +231,7 @@ describe('Spool: crash test (SIGKILL at seeded moments, restart on the same dire
     console.log(`      ${summary}`);
   });
 
-  // Runs once BatchProcessor takes the `spool` option of SPEC §10.
-  it.skip('BatchProcessor with a spool and a WebhookExporter: the same guarantees', async () => {
+  it('BatchProcessor with a spool and a WebhookExporter: the same guarantees', async () => {
     const program = await bundle('crash-processor.mts', outDir);
     const summary = await crashTest(program, path.join(outDir, 'spool-processor'));
     console.log(`      ${summary}`);
