@@ -194,6 +194,7 @@ export class Spool {
     return this.retainEncoded ? this.retained.encodedOf(seqs) : undefined;
   }
 
+  /** The spool's own counters: its files, what is not on disk yet, failed commits. */
   stats(): SpoolStats {
     let unpersisted = 0;
     this.released.forEachGap(this.durableSeqValue, this.nextSeqValue, (from, to) => (unpersisted += to - from));
