@@ -4,11 +4,14 @@ import type { EventExporter } from './exporter.js';
 import type { Batch } from './processor/batch.js';
 import { newCounters, snapshot, type Counters, type ProcessorStats } from './processor/counters.js';
 import { exportOperation } from './processor/export-operation.js';
+import { exporterStep } from './processor/exporter-step.js';
 import { FlushSchedule } from './processor/flush-schedule.js';
 import { alert, processorLog } from './processor/log.js';
 import { checkExporter, resolveProcessorOptions, type BatchProcessorOptions, type ResolvedProcessorOptions } from './processor/options.js';
 import { PendingBatches } from './processor/pending-batches.js';
+import { ProcessHold } from './processor/process-hold.js';
 import { SelfMetrics, exportErrorType } from './self-metrics.js';
+import { Spool } from './spool/spool.js';
 
 export type { BatchProcessorOptions } from './processor/options.js';
 export type { ProcessorStats, LastExportError } from './processor/counters.js';
@@ -21,9 +24,6 @@ interface ExportErrorFields {
   code?: unknown;
   retryAfterMs?: unknown;
 }
-
-/** Keeps the process alive while forceFlush() or shutdown() is awaited; never fires. */
-const HOLD_INTERVAL_MS = 2 ** 30;
 
 /**
  * Keeps events in memory and hands them to an exporter in batches, as GO
@@ -40,6 +40,7 @@ export class BatchProcessor {
   private readonly pending: PendingBatches;
   private readonly schedule: FlushSchedule;
   private readonly metrics: SelfMetrics;
+  private readonly spool: Spool | undefined;
 
   private flushChain: Promise<void> = Promise.resolve();
   private flushesQueued = 0;
@@ -49,8 +50,7 @@ export class BatchProcessor {
   /** Where the running flush stops taking events (it never chases new ones). */
   private flushUntilSeq = 0;
   private queuedForce: Promise<void> | undefined;
-  private holds = 0;
-  private holdTimer: NodeJS.Timeout | undefined;
+  private readonly hold = new ProcessHold();
   private outageAlerted = false;
 
   private stopping = false;
@@ -65,13 +65,25 @@ export class BatchProcessor {
     checkExporter(exporter);
     this.options = resolveProcessorOptions(options ?? {});
     const meterProvider = options?.meterProvider;
-    this.pending = new PendingBatches(this.options, this.counters);
+    this.spool = options?.spool === undefined ? undefined : Spool.open(options.spool);
+    this.pending = new PendingBatches(this.options, this.counters, this.spool);
+    if (this.spool !== undefined) this.adoptSpool(this.spool);
     this.schedule = new FlushSchedule(
       this.options.flushInterval,
       () => this.requestFlush('timer'),
       () => this.onSizeReached(),
     );
     this.metrics = new SelfMetrics(() => this.stats(), this.options.maxBufferedEvents, meterProvider ? { meterProvider } : {});
+  }
+
+  /** What the previous process left in the spool goes first, counted once (SPEC §10, §4 rule 6). */
+  private adoptSpool(spool: Spool): void {
+    this.counters.accepted = spool.recoveredAccepted;
+    this.counters.invalid = spool.recoveredInvalid;
+    this.counters.corrupt = spool.corrupt;
+    this.pending.adoptRecovered(spool.recovered);
+    spool.onOverflow = (belowSeq) => this.pending.dropBelow(belowSeq);
+    if (this.pending.pending > 0) queueMicrotask(() => this.requestFlush('size'));
   }
 
   /** Accepts one event: synchronous, O(1), never throws, never does I/O. */
@@ -94,8 +106,8 @@ export class BatchProcessor {
     if (this.shutdownPromise) return this.shutdownPromise;
     // A forced flush that has not begun yet will cover this call's events too.
     if (this.queuedForce) return this.queuedForce;
-    const release = this.holdProcess();
-    const done = this.enqueueFlush('force').then(() => this.exporterStep('forceFlush', this.options.exportTimeout));
+    const release = this.hold.acquire();
+    const done = this.enqueueFlush('force').then(() => exporterStep(this.exporter, 'forceFlush', this.options.exportTimeout));
     this.queuedForce = done;
     return done.finally(release);
   }
@@ -113,69 +125,21 @@ export class BatchProcessor {
   private async runShutdown(): Promise<void> {
     this.stopping = true;
     this.schedule.stop();
-    const release = this.holdProcess();
+    const release = this.hold.acquire();
     const deadline = setTimeout(() => this.stopController.abort(), this.options.exportTimeout);
     try {
       await this.enqueueFlush('shutdown');
       const undelivered = this.pending.clear();
       this.counters.shutdown += undelivered;
       if (undelivered > 0) alert(`shutdown dropped ${undelivered} undelivered events (counted in stats().dropped.shutdown)`);
-      await this.exporterStep('shutdown', this.stopController.signal);
+      await exporterStep(this.exporter, 'shutdown', this.stopController.signal);
+      // What was not delivered stays in the spool, for the next start.
+      await this.spool?.close();
     } finally {
       clearTimeout(deadline);
       this.metrics.dispose();
       release();
     }
-  }
-
-  /**
-   * Runs the exporter's own forceFlush or shutdown, waited for until `bound` aborts or for `bound`
-   * ms at most (a user exporter may never settle); never rejects.
-   */
-  private exporterStep(name: 'forceFlush' | 'shutdown', bound: AbortSignal | number): Promise<void> {
-    let running: Promise<void> | undefined;
-    try {
-      running = name === 'shutdown' ? this.exporter.shutdown() : this.exporter.forceFlush?.();
-    } catch (error) {
-      running = Promise.reject(error);
-    }
-    if (running === undefined) return Promise.resolve();
-    const settled = Promise.resolve(running).catch((error: unknown) => {
-      processorLog.warn(`exporter ${name} failed: ${(error as Error)?.message}`);
-    });
-    return new Promise<void>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const signal = typeof bound === 'number' ? undefined : bound;
-      const finish = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      const onAbort = (): void => {
-        processorLog.warn(`exporter ${name} did not settle in time; not waiting for it`);
-        finish();
-      };
-      if (typeof bound === 'number') {
-        timer = setTimeout(onAbort, bound);
-        timer.unref();
-      } else if (bound.aborted) {
-        return onAbort();
-      } else {
-        bound.addEventListener('abort', onAbort, { once: true });
-      }
-      void settled.then(finish);
-    });
-  }
-
-  /** While a forceFlush() or shutdown() is awaited, a ref'd timer keeps the process alive (rule 9). */
-  private holdProcess(): () => void {
-    if (this.holds++ === 0) this.holdTimer = setInterval(() => undefined, HOLD_INTERVAL_MS);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      if (--this.holds === 0) clearInterval(this.holdTimer);
-    };
   }
 
   private onSizeReached(): void {
@@ -274,12 +238,19 @@ export class BatchProcessor {
   private async send(batch: Batch, kind: FlushKind): Promise<boolean> {
     this.pending.inFlight = batch.length;
     batch.sent = true;
+    if (this.spool !== undefined && !batch.spooled) {
+      // Its id must be on disk before a receiver can see it, or a crash would replay it under a new one.
+      this.spool.formed(batch.id, batch.seqs);
+      batch.spooled = true;
+      await this.spool.commit();
+    }
     const started = performance.now();
     const result = await exportOperation(this.exporter, batch, this.options.exportTimeout, this.stopController.signal);
     this.pending.inFlight = 0;
     if (result.code === ExportResultCode.SUCCESS) {
       this.metrics.recordExport(performance.now() - started);
       this.counters.delivered += batch.length;
+      this.pending.release(batch);
       this.pending.endOutage();
       this.outageAlerted = false;
       // A size trigger held by the old backoff is looked at again when this flush ends.

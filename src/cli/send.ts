@@ -44,6 +44,9 @@ Options:
   --timeout MS               deadline of one HTTP attempt (library default)
   --max-retries N            in-call retries of transient failures (library
                              default: 2)
+  --spool DIR                keep accepted events in DIR until delivered: what
+                             a run could not deliver (interrupted, endpoint
+                             down), the next run with the same DIR sends first
   -h, --help                 show this help
 
 Reading pauses while a second full batch waits behind the one being sent,
@@ -118,6 +121,7 @@ function createSender(argv: string[], io: CliIo): Sender | undefined {
     'max-event-in-memory': { type: 'string' },
     timeout: { type: 'string' },
     'max-retries': { type: 'string' },
+    spool: { type: 'string' },
   });
   if (values.help === true) return undefined;
   const endpoint = parseEndpoint(values.endpoint);
@@ -135,7 +139,8 @@ function createSender(argv: string[], io: CliIo): Sender | undefined {
   // name the field, never a secret or header value.
   try {
     const exporter = new CountingExporter(new WebhookExporter(exporterOptions));
-    const processor = new BatchProcessor(exporter, { flushInterval, maxEventInMemory });
+    const spool = values.spool === undefined ? {} : { spool: { directory: values.spool } };
+    const processor = new BatchProcessor(exporter, { flushInterval, maxEventInMemory, ...spool });
     return { endpoint, exporter, processor, maxEventInMemory };
   } catch (error) {
     if (error instanceof TypeError || error instanceof RangeError) throw new UsageError(error.message);

@@ -36,12 +36,16 @@ export class Batch {
   forNextPass = false;
   /** `exporter.prepare` has seen its events array. */
   prepared = false;
+  /** A spool has its id on record (SPEC §10): replayed under it after a restart. */
+  spooled = false;
   /** Still being filled by a sliced formation. */
   filling = true;
   /** The 413 split family it belongs to, if it came from a split. */
   family: SplitFamily | undefined;
 
   private events: ExportableEvent[] = [];
+  /** The events' spool seqs, when a spool keeps them (SPEC §10). */
+  private seqList: number[] | undefined;
   private content: Buffer[] = [];
   private ends: number[] = [];
   /** Events dropped from the front (overflow) before the batch was ever sent. */
@@ -61,9 +65,18 @@ export class Batch {
     return this.ends[this.ends.length - 1]! - this.offsetOf(this.start);
   }
 
-  /** Appends one slice of encoded events (the slice's JSON texts, in order, with their UTF-8 lengths). */
-  append(events: readonly ExportableEvent[], json: readonly string[], bytes: readonly number[]): void {
+  /** The spool seqs of its events, in order (empty without a spool). */
+  get seqs(): number[] {
+    return this.seqList === undefined ? [] : this.seqList.slice(this.start);
+  }
+
+  /** Appends one slice of encoded events (the slice's JSON texts, in order, with their UTF-8 lengths and spool seqs). */
+  append(events: readonly ExportableEvent[], json: readonly string[], bytes: readonly number[], seqs?: readonly number[]): void {
     if (events.length === 0) return;
+    if (seqs !== undefined) {
+      const list = (this.seqList ??= []);
+      for (let i = 0; i < seqs.length; i++) list.push(seqs[i]!);
+    }
     let end = this.ends.length === 0 ? -1 : this.ends[this.ends.length - 1]!;
     for (let i = 0; i < bytes.length; i++) {
       end += 1 + bytes[i]!;
@@ -73,13 +86,15 @@ export class Batch {
     this.content.push(Buffer.from((this.content.length === 0 ? '' : ',') + json.join(','), 'utf8'));
   }
 
-  /** Drops the `count` oldest events of a batch never sent (overflow); a prepared one becomes a new batch. */
-  trimFront(count: number): void {
+  /** Drops the `count` oldest events of a batch never sent (overflow); a prepared one becomes a new batch. Gives their seqs. */
+  trimFront(count: number): number[] {
+    const from = this.start;
     this.start += Math.min(count, this.length);
     if (this.prepared) {
       this.id = randomUUID();
       this.prepared = false;
     }
+    return this.seqList === undefined ? [] : this.seqList.slice(from, this.start);
   }
 
   /** The events to export; after a trim, a new array holding exactly the remaining events. */
@@ -113,6 +128,7 @@ export class Batch {
     batch.sent = true;
     batch.family = family;
     batch.events = this.events.slice(from, to);
+    batch.seqList = this.seqList?.slice(from, to);
     const base = this.offsetOf(from);
     batch.ends = this.ends.slice(from, to).map((end) => end - base);
     batch.content = viewBytes(this.content, base, this.ends[to - 1]!);
@@ -125,6 +141,7 @@ export class Batch {
     this.content = viewBytes(this.content, base, this.ends[this.ends.length - 1]!);
     this.ends = this.ends.slice(from).map((end) => end - base);
     this.events = this.events.slice(from);
+    this.seqList = this.seqList?.slice(from);
     this.start = 0;
   }
 }

@@ -1,4 +1,5 @@
 import type { MeterProvider } from '@opentelemetry/api';
+import type { SpoolOptions } from '../spool/spool-options.js';
 import { MAX_TIMER_MS } from './flush-schedule.js';
 
 /** Options of a {@link BatchProcessor}; every number is a positive integer. */
@@ -17,13 +18,15 @@ export interface BatchProcessorOptions {
   exportTimeout?: number;
   /** Where the processor's self-metrics go; default the global MeterProvider (a no-op until one is set). */
   meterProvider?: MeterProvider;
+  /** A durable spool (SPEC §10): accepted events survive a crash or restart. Default none: memory only. */
+  spool?: SpoolOptions;
 }
 
-export type ResolvedProcessorOptions = Required<Omit<BatchProcessorOptions, 'meterProvider'>>;
+export type ResolvedProcessorOptions = Required<Omit<BatchProcessorOptions, 'meterProvider' | 'spool'>>;
 
 export const DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
-const KNOWN = new Set(['flushInterval', 'maxEventInMemory', 'maxBufferedEvents', 'maxBatchSize', 'maxBatchBytes', 'exportTimeout', 'meterProvider']);
+const KNOWN = new Set(['flushInterval', 'maxEventInMemory', 'maxBufferedEvents', 'maxBatchSize', 'maxBatchBytes', 'exportTimeout', 'meterProvider', 'spool']);
 
 function positiveInteger(
   options: BatchProcessorOptions,

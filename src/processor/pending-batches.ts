@@ -1,16 +1,12 @@
-import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { EventEncoder } from '../event-encoder.js';
 import { EventQueue } from '../event-queue.js';
 import type { ExportableEvent } from '../events.js';
 import { Batch, type SplitFamily } from './batch.js';
+import { fillSlice } from './fill-slice.js';
+import type { Spool } from '../spool/spool.js';
 import type { Counters } from './counters.js';
 import { processorLog } from './log.js';
-
-/** How long one slice of a batch's formation may hold the event loop before it yields. */
-const SLICE_MS = 4;
-/** Events encoded between two looks at the clock. */
-const CLOCK_EVERY = 128;
 
 export interface BatchLimits {
   maxBatchSize: number;
@@ -34,11 +30,16 @@ export class PendingBatches {
   inFlight = 0;
   private forming: Promise<Batch | undefined> | undefined;
   private overflowWarned = false;
+  /** Spool seq of the queue's seq 0: every event added is appended to the spool in the same order. */
+  private readonly seqBase: number;
 
   constructor(
     private readonly limits: BatchLimits,
     private readonly counters: Counters,
-  ) {}
+    private readonly spool?: Spool,
+  ) {
+    this.seqBase = spool?.nextSeq ?? 0;
+  }
 
   /** Events waiting: in formed batches and in the queue. */
   get pending(): number {
@@ -52,6 +53,7 @@ export class PendingBatches {
 
   /** O(1): the event joins the queue; past the cap the oldest pending events go. */
   push(event: ExportableEvent): void {
+    this.spool?.append(event);
     this.queue.push(event);
     if (this.queue.length + this.formedCount + this.inFlight > this.limits.maxBufferedEvents) this.dropOldest();
   }
@@ -107,6 +109,7 @@ export class PendingBatches {
     if (++family.refusals > family.budget) return this.dropFamily(batch, family);
     if (batch.length === 1) {
       this.counters.invalid++;
+      this.release(batch);
       processorLog.warn('the endpoint answered 413 to a single event; dropped it');
       return;
     }
@@ -125,6 +128,77 @@ export class PendingBatches {
     return dropped;
   }
 
+  /** The batch is done (delivered or dropped): a spool forgets its events. */
+  release(batch: Batch): void {
+    this.spool?.release(batch.seqs);
+  }
+
+  /**
+   * Takes what a spool recovered at start, ahead of every new event, as batches:
+   * one formed before the restart keeps its id (receivers drop the duplicate);
+   * pending events are formed anew. Encoded here, once, at construction.
+   */
+  adoptRecovered(recovered: readonly { id?: string; events: readonly ExportableEvent[]; seqs: readonly number[] }[]): void {
+    const encoder = new EventEncoder();
+    for (const group of recovered) {
+      let batch: Batch | undefined;
+      for (let i = 0; i < group.events.length; i++) {
+        const text = encoder.encode(group.events[i]);
+        const size = text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
+        if (text === undefined || size > this.limits.maxBatchBytes) {
+          this.counters.invalid++;
+          this.spool?.release([group.seqs[i]!]);
+          continue;
+        }
+        const full =
+          batch !== undefined &&
+          group.id === undefined &&
+          (batch.length >= this.limits.maxBatchSize || batch.byteLength + 1 + size > this.limits.maxBatchBytes);
+        if (batch === undefined || full) {
+          batch = new Batch(group.id);
+          batch.filling = false;
+          batch.sent = group.id !== undefined;
+          batch.spooled = group.id !== undefined;
+          this.formed.push(batch);
+        }
+        batch.append([group.events[i]!], [text], [size], [group.seqs[i]!]);
+        this.formedCount++;
+      }
+    }
+  }
+
+  /** The spool passed maxBytes: drops, as overflow, every pending event with a seq below `belowSeq`. */
+  dropBelow(belowSeq: number): void {
+    let dropped = 0;
+    for (let i = 0; i < this.formed.length; ) {
+      const batch = this.formed[i]!;
+      const seqs = batch.seqs;
+      const below = seqs.findIndex((seq) => seq >= belowSeq);
+      const count = below < 0 ? seqs.length : below;
+      if (count === 0 || batch.filling) {
+        i++;
+        continue;
+      }
+      if (count === batch.length || batch.sent) {
+        this.formed.splice(i, 1);
+        this.formedCount -= batch.length;
+        dropped += batch.length;
+        this.spool?.release(seqs);
+      } else {
+        this.spool?.release(batch.trimFront(count));
+        this.formedCount -= count;
+        dropped += count;
+        i++;
+      }
+    }
+    while (this.queue.length > 0 && this.seqBase + this.queue.headSeq < belowSeq) {
+      this.spool?.release([this.seqBase + this.queue.headSeq]);
+      this.queue.shift();
+      dropped++;
+    }
+    if (dropped > 0) this.countOverflow(dropped, 'the spool passed maxBytes');
+  }
+
   /** The endpoint took a batch: the next overflow is a new outage, warned about again. */
   endOutage(): void {
     this.overflowWarned = false;
@@ -138,7 +212,9 @@ export class PendingBatches {
       this.formed.splice(i, 1);
       this.formedCount -= waiting.length;
       dropped += waiting.length;
+      this.release(waiting);
     }
+    this.release(batch);
     this.counters.invalid += dropped;
     processorLog.warn(
       `the endpoint answered 413 ${family.refusals} times to the pieces of one batch; ` +
@@ -155,29 +231,33 @@ export class PendingBatches {
       const batch = this.formed[i];
       let gone: number;
       if (batch === undefined) {
+        if (this.spool) this.spool.release([this.seqBase + this.queue.headSeq]);
         this.queue.shift();
         gone = 1;
       } else if (batch.length === 0 || !batch.sent) {
         // Never sent, so no receiver knows it: trim it to exactly the excess (O(1), no copy).
         gone = Math.min(excess, batch.length);
-        batch.trimFront(gone);
+        const trimmed = batch.trimFront(gone);
+        if (this.spool) this.spool.release(trimmed);
         if (batch.length > 0 || batch.filling) i++;
         else this.formed.splice(i, 1);
       } else {
         gone = batch.length;
         this.formed.splice(i, 1);
+        this.release(batch);
       }
       if (batch !== undefined) this.formedCount -= gone;
       dropped += gone;
       excess -= gone;
     }
+    this.countOverflow(dropped, `more than ${this.limits.maxBufferedEvents} events buffered while the endpoint fails`);
+  }
+
+  private countOverflow(dropped: number, why: string): void {
     this.counters.overflow += dropped;
     if (!this.overflowWarned) {
       this.overflowWarned = true;
-      processorLog.warn(
-        `more than ${this.limits.maxBufferedEvents} events buffered while the endpoint fails; ` +
-          'dropping the oldest (counted in stats().dropped.overflow)',
-      );
+      processorLog.warn(`${why}; dropping the oldest (counted in stats().dropped.overflow)`);
     }
   }
 
@@ -212,49 +292,12 @@ export class PendingBatches {
 
   /** One slice of a formation; true when the batch is complete. */
   private fill(batch: Batch, untilSeq: number, encoder: EventEncoder): boolean {
-    const { maxBatchSize, maxBatchBytes } = this.limits;
-    const deadline = performance.now() + SLICE_MS;
-    const events: ExportableEvent[] = [];
-    const texts: string[] = [];
-    const sizes: number[] = [];
-    let count = batch.length;
-    let bytes = batch.byteLength;
-    let invalid = 0;
-    let firstProblem: string | undefined;
-    let complete = false;
-    for (let seen = 1; ; seen++) {
-      if (count >= maxBatchSize || this.queue.length === 0 || this.queue.headSeq >= untilSeq) {
-        complete = true;
-        break;
-      }
-      const event = this.queue.peek()!;
-      const text = encoder.encode(event);
-      const size = text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
-      if (text === undefined || size > maxBatchBytes) {
-        // Rule 5: dropped alone and counted; its neighbours go on.
-        this.queue.shift();
-        invalid++;
-        firstProblem ??= text === undefined ? encoder.problem : `one event is ${size} bytes, over maxBatchBytes (${maxBatchBytes})`;
-        continue;
-      }
-      if (count > 0 && bytes + 1 + size > maxBatchBytes) {
-        complete = true;
-        break;
-      }
-      this.queue.shift();
-      events.push(event);
-      texts.push(text);
-      sizes.push(size);
-      bytes += (count > 0 ? 1 : 0) + size;
-      count++;
-      if (seen % CLOCK_EVERY === 0 && performance.now() > deadline) break;
+    const slice = fillSlice(batch, { queue: this.queue, untilSeq, seqBase: this.seqBase, spool: this.spool }, encoder, this.limits);
+    this.formedCount += slice.added;
+    if (slice.invalid > 0) {
+      this.counters.invalid += slice.invalid;
+      processorLog.warn(`dropped ${slice.invalid} invalid event(s): ${slice.problem}`);
     }
-    batch.append(events, texts, sizes);
-    this.formedCount += events.length;
-    if (invalid > 0) {
-      this.counters.invalid += invalid;
-      processorLog.warn(`dropped ${invalid} invalid event(s): ${firstProblem}`);
-    }
-    return complete;
+    return slice.complete;
   }
 }

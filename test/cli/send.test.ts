@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { verifySignature } from '../../src/signature.js';
 import { deadPort, ensureBuilt, featureEvent, ndjson, recordingServer, runCli } from './helpers.js';
 
@@ -24,6 +27,25 @@ describe('ff-webhook send (built bin)', function () {
     assert.match(result.stderr, /delivery failed .*ECONNREFUSED/);
     assert.match(result.stdout, /delivered 0 of 2 events/);
     assert.match(result.stdout, /not delivered 2 \(overflow 0, invalid 0, shutdown 2\)/);
+  });
+
+  it('--spool DIR: what a run could not deliver, the next run with the same DIR sends first', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'ff-send-spool-'));
+    const server = await recordingServer();
+    try {
+      const port = await deadPort();
+      const down = await runCli(['send', '--endpoint', `http://127.0.0.1:${port}/hook`, '--max-retries', '0', '--spool', directory], {
+        input: ndjson([featureEvent(1), featureEvent(2)]),
+      });
+      assert.equal(down.code, 1);
+      const resumed = await runCli(['send', '--endpoint', server.url, '--spool', directory], { input: ndjson([featureEvent(3)]) });
+      assert.equal(resumed.code, 0, resumed.stderr);
+      const users = server.requests.flatMap((request) => (JSON.parse(request.body) as Body).events.map((event) => event.userKey));
+      assert.deepEqual(users, ['user-1', 'user-2', 'user-3']);
+    } finally {
+      await server.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   it('reports both broken lines by number, skips blank lines, delivers the rest and exits 1', async () => {

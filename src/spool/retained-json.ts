@@ -1,0 +1,103 @@
+import type { EncodedEvents } from '../exporter.js';
+import type { EncodedGroup } from './commit-encoder.js';
+import type { SeqRangeSet } from './seq-runs.js';
+
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
+
+/** Position of `seq` among the seqs of `group` (runs order), or −1. */
+function indexIn(group: EncodedGroup, seq: number): number {
+  let before = 0;
+  for (let i = 0; i < group.runs.length; i += 2) {
+    const start = group.runs[i]!;
+    const end = group.runs[i + 1]!;
+    if (seq >= start && seq < end) return before + seq - start;
+    before += end - start;
+  }
+  return -1;
+}
+
+/**
+ * The JSON a commit wrote for events not yet released, kept so the body of a
+ * batch can be cut from it instead of serializing the same events again:
+ * every group's bytes are its events' JSON joined by ",", so consecutive
+ * events of a batch are one slice of them.
+ */
+export class RetainedJson {
+  /** Ascending by seq: commits write events in seq order. */
+  private groups: EncodedGroup[] = [];
+
+  add(groups: readonly EncodedGroup[]): void {
+    for (const group of groups) this.groups.push(group);
+  }
+
+  /** Forgets the groups whose events are all released. */
+  prune(released: SeqRangeSet): void {
+    this.groups = this.groups.filter((group) => !released.hasAll(group.runs));
+  }
+
+  /**
+   * The JSON array of these events (seqs ascending), as the slices of what was
+   * written; undefined when one of them is not kept (not committed yet,
+   * replayed from a previous process, or invalid).
+   */
+  encodedOf(seqs: readonly number[]): EncodedEvents | undefined {
+    const chunks: Uint8Array[] = [OPEN];
+    let byteLength = 1;
+    let text: Buffer | undefined;
+    let from = 0;
+    let to = 0;
+    const cut = (): void => {
+      if (text === undefined) return;
+      if (chunks.length > 1) {
+        chunks.push(COMMA);
+        byteLength++;
+      }
+      chunks.push(text.subarray(from, to));
+      byteLength += to - from;
+    };
+    let g = 0;
+    for (const seq of seqs) {
+      const at = this.find(seq, g);
+      if (at < 0) return undefined;
+      g = at;
+      const group = this.groups[at]!;
+      const i = indexIn(group, seq);
+      const start = i < 0 ? -1 : group.starts[i]!;
+      if (start < 0) return undefined;
+      if (group.text === text && start === to + 1) {
+        to = group.ends[i]!;
+      } else {
+        cut();
+        text = group.text;
+        from = start;
+        to = group.ends[i]!;
+      }
+    }
+    cut();
+    chunks.push(CLOSE);
+    return { chunks, byteLength: byteLength + 1 };
+  }
+
+  /** Index of the group that may hold `seq` (the last starting at or below it), searching from `hint`. */
+  private find(seq: number, hint: number): number {
+    const groups = this.groups;
+    if (hint < groups.length && groups[hint]!.runs[0]! <= seq && (hint + 1 === groups.length || groups[hint + 1]!.runs[0]! > seq)) {
+      return hint;
+    }
+    let lo = 0;
+    let hi = groups.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (groups[mid]!.runs[0]! <= seq) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+}
