@@ -30,6 +30,7 @@ export interface ConfigCatHookSource {
   off(event: 'flagEvaluated', listener: (details: ConfigCatEvaluationDetails) => void): unknown;
 }
 
+/** Options of `trackConfigCatEvaluations`: `source` and `metadata`, as every adapter takes them. */
 export type ConfigCatEvaluationOptions = AdapterOptions;
 
 const ADAPTER = 'trackConfigCatEvaluations';

@@ -32,6 +32,7 @@ export interface GrowthBookUser {
   attributes?: Record<string, unknown>;
 }
 
+/** Options of `growthBookCallbacks`: `source` and `metadata`, and where the user key is. */
 export interface GrowthBookCallbackOptions extends AdapterOptions {
   /** The attribute that holds the user key; 'id' unless set. */
   userKeyAttribute?: string;

@@ -33,6 +33,7 @@ export interface LaunchDarklyEvaluationDetail {
 /** The data a hook's stages hand on to each other (`EvaluationSeriesData`). */
 export type LaunchDarklyEvaluationSeriesData = { readonly [key: string]: unknown };
 
+/** Options of `LaunchDarklyEventHook`: `source` and `metadata`, as every adapter takes them. */
 export type LaunchDarklyEventHookOptions = AdapterOptions;
 
 const ADAPTER = 'LaunchDarklyEventHook';

@@ -26,6 +26,7 @@ export interface UnleashEventSource {
   off(event: 'impression', listener: (event: UnleashImpressionEvent) => void): unknown;
 }
 
+/** Options of `trackUnleashImpressions`: `source` and `metadata`, as every adapter takes them. */
 export type UnleashImpressionOptions = AdapterOptions;
 
 const ADAPTER = 'trackUnleashImpressions';
