@@ -3,8 +3,7 @@ import { checkOptions, checkSink, warnNotRecorded, type AdapterOptions, type Fea
 import { MetadataCache } from '../shared/metadata-cache.js';
 
 // The SDK's types, as far as the adapter reads them: structural, so this
-// module loads without @configcat/sdk and fits its `IConfigCatClient`
-// (and that of the older configcat-node, whose hooks are the same).
+// module loads without @configcat/sdk and fits its `IConfigCatClient`.
 
 /** ConfigCat's `IUser`. */
 export interface ConfigCatUser {
