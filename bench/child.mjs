@@ -28,6 +28,11 @@ export function loadOpenFeatureAdapter() {
   return libraryModule('adapters/openfeature/index.ts', 'adapters/openfeature/index.js');
 }
 
+/** One of the flag-SDK adapters (launchdarkly, unleash, growthbook, configcat). */
+export function loadAdapter(name) {
+  return libraryModule(`adapters/${name}/index.ts`, `adapters/${name}/index.js`);
+}
+
 /**
  * CPU ms of the main JS thread alone (Linux: /proc, 10 ms ticks), or undefined.
  * process.cpuUsage() also counts V8's compiler and GC helper threads; the gap

@@ -11,6 +11,15 @@ function paired(a, b) {
   return a.map((x, i) => (x === undefined || b[i] === undefined ? undefined : x / b[i]));
 }
 
+/** The flag SDKs with an adapter, each timed by hot-flag-sdks.mjs: [id, evaluation, empty hook, adapter's callback]. */
+const FLAG_SDK_ROWS = [
+  ['launchdarkly', 'LaunchDarkly variation', 'an empty hook', 'LaunchDarklyEventHook.afterEvaluation'],
+  ['unleash', 'Unleash isEnabled', 'an empty impression listener', 'trackUnleashImpressions listener'],
+  ['growthbook', 'GrowthBook isOn', 'an empty onFeatureUsage', 'growthBookCallbacks onFeatureUsage'],
+  ['configcat', 'ConfigCat getValueAsync', 'an empty flagEvaluated listener', 'trackConfigCatEvaluations listener'],
+];
+export const FLAG_SDKS = FLAG_SDK_ROWS.map(([id]) => id);
+
 const eventsPerSecond = (r) => r.events / (r.wallMs / 1000);
 /** Bytes the receiver got on the wire per event (warm-up included: the same events, the same sizes). */
 const wireBytesPerEvent = (r) => (r.receiver ? r.receiver.bytes / r.receiver.events : undefined);
@@ -74,6 +83,15 @@ export function buildRows(samples, sizes) {
     add(g, `ser_${flags}.ours`, `Ours (validate + encode), ${flags.toLocaleString('en')} distinct flags`, 'ns', ours);
     add(g, `ser_${flags}.plain`, `JSON.stringify + Buffer.from, ${flags.toLocaleString('en')} flags`, 'ns', plain);
     add(g, `ratio.ser_${flags}`, `Ours / JSON.stringify + Buffer.from, ${flags.toLocaleString('en')} flags`, '×', paired(ours, plain), { op: '<=', value: 1 });
+  }
+
+  g = 'Flag-SDK adapters: hot path per evaluation (each SDK offline, 20 boolean flags)';
+  for (const [sdk, name, noop, callback] of FLAG_SDK_ROWS) {
+    const ns = (mode) => per(samples, `hot-${sdk}-${mode}`, (r) => r.nsPerEvaluation);
+    add(g, `${sdk}_eval.ns`, `${name}, no adapter`, 'ns', ns('nohook'));
+    add(g, `${sdk}_eval_noop.ns`, `${name} + ${noop}`, 'ns', ns('noop'));
+    add(g, `${sdk}_eval_adapter.ns`, `${name} + adapter`, 'ns', ns('hook'));
+    add(g, `${sdk}_adapter.ns`, `${callback}, timed directly`, 'ns', ns('callback'), { op: '<=', value: 500 });
   }
 
   g = `Memory: endpoint down (connection refused)`;

@@ -16,7 +16,7 @@ import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildRows } from './rows.mjs';
+import { buildRows, FLAG_SDKS } from './rows.mjs';
 import { renderTable } from './report.mjs';
 import { runChild, startReceiver } from './runner.mjs';
 
@@ -73,6 +73,9 @@ function scenarios(receiverUrl) {
     { id: 'hot-of-noop', file: 'hot-openfeature.mjs', config: () => ({ mode: 'noop', evaluations: sizes.evaluations }) },
     { id: 'hot-of-hook', file: 'hot-openfeature.mjs', config: () => ({ mode: 'hook', evaluations: sizes.evaluations }) },
     { id: 'hot-hook-stage', file: 'hot-openfeature.mjs', config: () => ({ mode: 'finally', evaluations: sizes.evaluations }) },
+    ...FLAG_SDKS.flatMap((sdk) => ['nohook', 'noop', 'hook', 'callback'].map((mode) => (
+      { id: `hot-${sdk}-${mode}`, file: 'hot-flag-sdks.mjs', config: () => ({ sdk, mode, evaluations: sizes.evaluations }) }
+    ))),
     { id: 'memory-heap', file: 'memory-heap.mjs', execArgv: ['--expose-gc'], config: () => ({ pending: sizes.pending, secret: SECRET }) },
     { id: 'memory-rss', file: 'memory-rss.mjs', execArgv: ['--expose-gc'], config: () => ({ cap: sizes.cap, secret: SECRET }) },
     { id: 'shutdown-hanging', file: 'shutdown.mjs', config: () => ({ mode: 'hanging', exportTimeout: sizes.exportTimeout, secret: SECRET }) },

@@ -14,7 +14,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 async function withoutPeers(body: string): Promise<unknown> {
   const script = `
     const Module = require('node:module');
-    const blocked = /^@openfeature\\/|^@opentelemetry\\/(sdk-logs|api-logs)(\\/|$)/;
+    const blocked = /^@openfeature\\/|^@opentelemetry\\/(sdk-logs|api-logs)(\\/|$)|^@launchdarkly\\/|^unleash-client(\\/|$)|^@growthbook\\/|^@configcat\\/|^configcat-/;
     const resolve = Module._resolveFilename;
     Module._resolveFilename = function (request, ...rest) {
       if (blocked.test(request)) {
@@ -31,6 +31,9 @@ async function withoutPeers(body: string): Promise<unknown> {
   return JSON.parse(stdout);
 }
 
+/** Paths under node_modules of every optional peer: the flag SDKs and the OTel logs SDK. */
+const SDK = /^@openfeature\/|^@opentelemetry\/(sdk-|api-logs)|^@launchdarkly\/|^unleash-client\/|^@growthbook\/|^@configcat\//;
+
 describe('optional peers (child processes without them)', () => {
   it('the core loads neither OpenFeature nor the OpenTelemetry logs SDK', async () => {
     const out = (await withoutPeers(`
@@ -38,7 +41,7 @@ describe('optional peers (child processes without them)', () => {
       return { exports: Object.keys(core).length, loaded: loaded() };
     `)) as { exports: number; loaded: string[] };
     assert.ok(out.exports > 10);
-    const sdk = out.loaded.filter((p) => /^@openfeature\/|^@opentelemetry\/(sdk-|api-logs)/.test(p));
+    const sdk = out.loaded.filter((p) => SDK.test(p));
     assert.deepEqual(sdk, []);
     // It does use its peers @opentelemetry/api and @opentelemetry/core.
     assert.ok(out.loaded.some((p) => p.startsWith('@opentelemetry/core/')));
@@ -90,5 +93,56 @@ describe('optional peers (child processes without them)', () => {
       ],
       openfeature: [],
     });
+  });
+
+  it('each flag-SDK adapter loads and records without any SDK, and loads no other adapter (nor does the core)', async () => {
+    const out = (await withoutPeers(`
+      const events = [];
+      const processor = { add: (e) => events.push(e) };
+      // The adapters/ folders one require() loaded: the cache is emptied of them before each.
+      const adapters = () => {
+        const folders = Object.keys(require.cache).filter((p) => p.includes('/adapters/'));
+        folders.forEach((p) => delete require.cache[p]);
+        return [...new Set(folders.map((p) => p.split('/adapters/').pop().split('/')[0]))].sort();
+      };
+      const emitter = () => { const listeners = new Set(); return { on: (_n, l) => listeners.add(l), off: (_n, l) => listeners.delete(l), emit: (x) => listeners.forEach((l) => l(x)) }; };
+      const result = {};
+      require('./src/index.ts');
+      result.core = adapters();
+
+      const { LaunchDarklyEventHook } = require('./adapters/launchdarkly/index.ts');
+      new LaunchDarklyEventHook(processor).afterEvaluation({ flagKey: 'ld', context: { kind: 'user', key: 'u' } }, {}, { value: true, variationIndex: 0, reason: { kind: 'FALLTHROUGH' } });
+      result.launchdarkly = adapters();
+
+      const { trackUnleashImpressions } = require('./adapters/unleash/index.ts');
+      const unleash = emitter();
+      trackUnleashImpressions(unleash, processor);
+      unleash.emit({ eventType: 'isEnabled', context: { userId: 'u' }, enabled: true, featureName: 'un' });
+      result.unleash = adapters();
+
+      const { growthBookCallbacks } = require('./adapters/growthbook/index.ts');
+      growthBookCallbacks(processor).onFeatureUsage('gb', { value: 1, source: 'force', ruleId: 'r1' }, { attributes: { id: 'u' } });
+      result.growthbook = adapters();
+
+      const { trackConfigCatEvaluations } = require('./adapters/configcat/index.ts');
+      const configcat = emitter();
+      trackConfigCatEvaluations(configcat, processor);
+      configcat.emit({ key: 'cc', value: 'x', variationId: 'v1', user: { identifier: 'u' }, isDefaultValue: false, errorCode: 0 });
+      result.configcat = adapters();
+
+      return { ...result, events: events.map(({ creationDate, ...e }) => [e.key, e.variation, e.metadata]), loaded: loaded() };
+    `)) as Record<string, unknown> & { loaded: string[] };
+    // The core loads no adapter; each adapter its own folder and the shared helpers only.
+    assert.deepEqual(
+      [out.core, out.launchdarkly, out.unleash, out.growthbook, out.configcat],
+      [[], ['launchdarkly', 'shared'], ['shared', 'unleash'], ['growthbook', 'shared'], ['configcat', 'shared']],
+    );
+    assert.deepEqual(out.events, [
+      ['ld', '0', { provider: 'launchdarkly', reason: 'FALLTHROUGH' }],
+      ['un', 'enabled', { provider: 'unleash', eventType: 'isEnabled' }],
+      ['gb', 'r1', { provider: 'growthbook', reason: 'force' }],
+      ['cc', 'v1', { provider: 'configcat', reason: 'DEFAULT' }],
+    ]);
+    assert.deepEqual(out.loaded.filter((p) => SDK.test(p)), []);
   });
 });

@@ -21,6 +21,7 @@ const ROW_IDS = [
   'ours.wire', 'ours_gzip.eps', 'ours_gzip.cpu', 'ours_gzip.wire', 'ratio.gzip_plain_eps', 'ratio.gzip_plain_cpu', 'ratio.gzip_plain_wire',
   'of_nohook.eps', 'of_hook.eps', 'of_hook.cpu', 'ratio.of_hook_nohook',
   'add.ns', 'of_eval_nohook.ns', 'of_eval_noop.ns', 'of_eval_hook.ns', 'hook.ns',
+  ...['launchdarkly', 'unleash', 'growthbook', 'configcat'].flatMap((sdk) => [`${sdk}_eval.ns`, `${sdk}_eval_noop.ns`, `${sdk}_eval_adapter.ns`, `${sdk}_adapter.ns`]),
   'heap.bytes', 'heap.json_bytes', 'ratio.heap_json', 'rss.peak', 'rss.growth', 'heap.retained_growth', 'overflow.exact',
   'shutdown.hanging', 'shutdown.refused',
   'loop_ours.max', 'loop_ours.p99', 'loop_otel.max', 'loop_otel.p99',

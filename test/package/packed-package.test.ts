@@ -14,6 +14,58 @@ const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) a
 };
 const versionOf = (name: string): string => lock.packages[`node_modules/${name}`]!.version!;
 const peers = ['@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/sdk-logs', '@openfeature/server-sdk'];
+/** The flag SDKs of the four newer adapters: optional peers, installed only for the tests that say so. */
+const flagSdks = ['@launchdarkly/node-server-sdk', 'unleash-client', '@growthbook/growthbook', '@configcat/sdk'];
+/** Each flag-SDK adapter's entry point and what it exports. */
+const flagAdapters = {
+  launchdarkly: ['LaunchDarklyEventHook'],
+  unleash: ['trackUnleashImpressions'],
+  growthbook: ['growthBookCallbacks'],
+  configcat: ['trackConfigCatEvaluations'],
+};
+
+/**
+ * A program that evaluates one flag with each real SDK, offline, through each
+ * adapter's entry point, and prints what reached the sink. `imports` binds
+ * ld, un, gb, cat and the four adapter functions, by import or by require.
+ */
+function flagSdkProgram(imports: string, wrap: (body: string) => string): string {
+  return `${imports}
+${wrap(`
+  const events = [];
+  const sink = { add: (e) => events.push(e) };
+  const td = new ld.integrations.TestData();
+  td.update(td.flag('ld-flag').booleanFlag().variationForAll(true));
+  const ldClient = ld.init('sdk-key', { updateProcessor: td.getFactory(), sendEvents: false, diagnosticOptOut: true, logger: ld.basicLogger({ level: 'none' }), hooks: [new LaunchDarklyEventHook(sink)] });
+  await ldClient.waitForInitialization({ timeout: 5 });
+  await ldClient.variation('ld-flag', { key: 'u' }, false);
+  ldClient.close();
+
+  const unleash = new un.Unleash({ appName: 'app', url: 'http://127.0.0.1:1/', refreshInterval: 0, disableMetrics: true, storageProvider: new un.InMemStorageProvider(), bootstrap: { data: [{ name: 'un-flag', enabled: true, impressionData: true, strategies: [] }] } });
+  await new Promise((resolve) => unleash.once('ready', resolve));
+  trackUnleashImpressions(unleash, sink);
+  unleash.isEnabled('un-flag', { userId: 'u' });
+  unleash.destroy();
+
+  const gbClient = new gb.GrowthBookClient({ ...growthBookCallbacks(sink) });
+  await gbClient.init({ payload: { features: { 'gb-flag': { defaultValue: true } } } });
+  gbClient.isOn('gb-flag', { attributes: { id: 'u' } });
+  gbClient.destroy();
+
+  const ccClient = cat.getClient('sdk-key', cat.PollingMode.ManualPoll, { flagOverrides: cat.createFlagOverridesFromMap({ 'cc-flag': true }, cat.OverrideBehaviour.LocalOnly), offline: true, logger: cat.createConsoleLogger(cat.LogLevel.Off) });
+  trackConfigCatEvaluations(ccClient, sink);
+  await ccClient.getValueAsync('cc-flag', false, { identifier: 'u' });
+  ccClient.dispose();
+
+  console.log(JSON.stringify(events.map((e) => [e.userKey, e.key, e.variation, e.metadata.provider])));
+`)}`;
+}
+const FLAG_SDK_EVENTS = [
+  ['u', 'ld-flag', '0', 'launchdarkly'],
+  ['u', 'un-flag', 'enabled', 'unleash'],
+  ['u', 'gb-flag', 'defaultValue', 'growthbook'],
+  ['u', 'cc-flag', 'true', 'configcat'],
+];
 
 function run(command: string, args: string[], cwd: string): string {
   return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -111,10 +163,17 @@ describe('the packed package in a fresh project', function () {
       const sdk = loaded.filter((f) => /@openfeature|sdk-logs|api-logs/.test(f));
       const { FeatureEventHook } = require('ff-webhook-exporter/openfeature');
       const otel = require('ff-webhook-exporter/otel');
+      const flagAdapters = ${JSON.stringify(flagAdapters)};
+      const adapters = {};
+      for (const [name, names] of Object.entries(flagAdapters)) {
+        const entry = require('ff-webhook-exporter/' + name);
+        adapters[name] = names.map((n) => typeof entry[n]).join();
+      }
       console.log(JSON.stringify({
         core: typeof core.BatchProcessor + typeof core.WebhookExporter + typeof core.createReceiver + typeof core.sign,
         sdk, hook: typeof FeatureEventHook,
         otel: typeof otel.WebhookLogRecordExporter + typeof otel.OtelLogsExporter,
+        adapters,
         version: core.VERSION,
       }));
     `;
@@ -125,7 +184,69 @@ describe('the packed package in a fresh project', function () {
       sdk: [],
       hook: 'function',
       otel: 'functionfunction',
+      adapters: { launchdarkly: 'function', unleash: 'function', growthbook: 'function', configcat: 'function' },
       version,
+    });
+  });
+
+  it('imports the flag-SDK entry points by import without their SDKs installed, and they record', () => {
+    for (const sdk of flagSdks) {
+      assert.throws(() => require.resolve(sdk, { paths: [project] }), { code: 'MODULE_NOT_FOUND' }, `${sdk} is not installed`);
+    }
+    const program = `
+      import { LaunchDarklyEventHook } from 'ff-webhook-exporter/launchdarkly';
+      import { trackUnleashImpressions } from 'ff-webhook-exporter/unleash';
+      import { growthBookCallbacks } from 'ff-webhook-exporter/growthbook';
+      import { trackConfigCatEvaluations } from 'ff-webhook-exporter/configcat';
+      const events = [];
+      const sink = { add: (e) => events.push(e) };
+      const emitter = () => { let listener; return { on: (_n, l) => { listener = l; }, off: () => { listener = undefined; }, emit: (x) => listener?.(x) }; };
+      new LaunchDarklyEventHook(sink).afterEvaluation({ flagKey: 'ld-flag', context: { key: 'u' } }, {}, { value: true, variationIndex: 0, reason: { kind: 'FALLTHROUGH' } });
+      const unleash = emitter();
+      trackUnleashImpressions(unleash, sink);
+      unleash.emit({ eventType: 'isEnabled', context: { userId: 'u' }, enabled: true, featureName: 'un-flag' });
+      growthBookCallbacks(sink).onFeatureUsage('gb-flag', { value: true, source: 'defaultValue', ruleId: '' }, { attributes: { id: 'u' } });
+      const configcat = emitter();
+      trackConfigCatEvaluations(configcat, sink);
+      configcat.emit({ key: 'cc-flag', value: true, user: { identifier: 'u' }, isDefaultValue: false, errorCode: 0 });
+      console.log(JSON.stringify(events.map((e) => [e.userKey, e.key, e.variation, e.metadata.provider])));
+    `;
+    writeFileSync(join(project, 'flag-adapters.mjs'), program);
+    assert.deepEqual(JSON.parse(run('node', ['flag-adapters.mjs'], project)), FLAG_SDK_EVENTS);
+  });
+
+  describe('with the flag SDKs installed', () => {
+    before(() => {
+      run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...flagSdks.map((sdk) => `${sdk}@${versionOf(sdk)}`)], project);
+    });
+
+    it('each flag-SDK adapter records the real SDK through import', () => {
+      const imports = `
+        import * as ld from '@launchdarkly/node-server-sdk';
+        import * as un from 'unleash-client';
+        import * as gb from '@growthbook/growthbook';
+        import * as cat from '@configcat/sdk/node';
+        import { LaunchDarklyEventHook } from 'ff-webhook-exporter/launchdarkly';
+        import { trackUnleashImpressions } from 'ff-webhook-exporter/unleash';
+        import { growthBookCallbacks } from 'ff-webhook-exporter/growthbook';
+        import { trackConfigCatEvaluations } from 'ff-webhook-exporter/configcat';`;
+      writeFileSync(join(project, 'flag-sdks.mjs'), flagSdkProgram(imports, (body) => body));
+      assert.deepEqual(JSON.parse(run('node', ['flag-sdks.mjs'], project)), FLAG_SDK_EVENTS);
+    });
+
+    it('each flag-SDK adapter records the real SDK through require', () => {
+      const imports = `
+        const ld = require('@launchdarkly/node-server-sdk');
+        const un = require('unleash-client');
+        const gb = require('@growthbook/growthbook');
+        const cat = require('@configcat/sdk/node');
+        const { LaunchDarklyEventHook } = require('ff-webhook-exporter/launchdarkly');
+        const { trackUnleashImpressions } = require('ff-webhook-exporter/unleash');
+        const { growthBookCallbacks } = require('ff-webhook-exporter/growthbook');
+        const { trackConfigCatEvaluations } = require('ff-webhook-exporter/configcat');`;
+      const wrap = (body: string) => `(async () => {${body}})().catch((err) => { console.error(err); process.exit(1); });`;
+      writeFileSync(join(project, 'flag-sdks.cjs'), flagSdkProgram(imports, wrap));
+      assert.deepEqual(JSON.parse(run('node', ['flag-sdks.cjs'], project)), FLAG_SDK_EVENTS);
     });
   });
 
@@ -136,11 +257,19 @@ describe('the packed package in a fresh project', function () {
       import { BatchProcessor, WebhookExporter, type FeatureEvent, type ProcessorStats } from 'ff-webhook-exporter';
       import { FeatureEventHook } from 'ff-webhook-exporter/openfeature';
       import { WebhookLogRecordExporter, OtelLogsExporter } from 'ff-webhook-exporter/otel';
+      import { LaunchDarklyEventHook } from 'ff-webhook-exporter/launchdarkly';
+      import { trackUnleashImpressions, type UnleashEventSource } from 'ff-webhook-exporter/unleash';
+      import { growthBookCallbacks, type GrowthBookCallbacks } from 'ff-webhook-exporter/growthbook';
+      import { trackConfigCatEvaluations, type ConfigCatHookSource } from 'ff-webhook-exporter/configcat';
       const processor = new BatchProcessor(new WebhookExporter({ endpointUrl: 'http://127.0.0.1:1/' }));
       const event: FeatureEvent = { kind: 'feature', userKey: 'u', creationDate: 1, key: 'k', variation: 'v', value: 1, default: false };
       processor.add(event);
       const stats: ProcessorStats = processor.stats();
-      export const used = [stats, new FeatureEventHook(processor), WebhookLogRecordExporter, OtelLogsExporter];
+      const callbacks: GrowthBookCallbacks = growthBookCallbacks(processor, { source: 'S' });
+      export const used = [stats, new FeatureEventHook(processor), WebhookLogRecordExporter, OtelLogsExporter, new LaunchDarklyEventHook(processor), callbacks];
+      export function track(unleash: UnleashEventSource, configcat: ConfigCatHookSource): Array<() => void> {
+        return [trackUnleashImpressions(unleash, processor), trackConfigCatEvaluations(configcat, processor, { metadata: { env: 'x' } })];
+      }
       `,
     );
     const tsc = join(root, 'node_modules/typescript/bin/tsc');

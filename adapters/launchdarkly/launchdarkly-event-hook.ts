@@ -1,0 +1,124 @@
+import { SDK_DEFAULT_VARIATION, UNDEFINED_TARGETING_KEY, unixSeconds, type FeatureEvent } from '../../src/events.js';
+import { checkOptions, checkSink, warnNotRecorded, type AdapterOptions, type FeatureEventSink } from '../shared/adapter-options.js';
+import { MetadataCache } from '../shared/metadata-cache.js';
+
+// The SDK's types, as far as the hook reads them. Structural, so this module
+// loads (and its declarations compile) without @launchdarkly/node-server-sdk,
+// and any 9.x minor's `Hook` interface accepts the class.
+
+/** One kind's part of an LDContext (or a legacy LDUser). */
+export interface LaunchDarklyContextPart {
+  key?: string;
+  anonymous?: boolean;
+}
+
+/** An LDContext: a legacy user, one kind, or `kind: 'multi'` with one part per kind (read as a record). */
+export interface LaunchDarklyContext extends LaunchDarklyContextPart {
+  kind?: string;
+}
+
+/** The `EvaluationSeriesContext` the SDK passes to a hook. */
+export interface LaunchDarklyEvaluationSeriesContext {
+  readonly flagKey: string;
+  readonly context: LaunchDarklyContext;
+}
+
+/** The `LDEvaluationDetail` the SDK passes to `afterEvaluation`. */
+export interface LaunchDarklyEvaluationDetail {
+  value: unknown;
+  variationIndex?: number | null;
+  reason: { kind: string; errorKind?: string };
+}
+
+/** The data a hook's stages hand on to each other (`EvaluationSeriesData`). */
+export type LaunchDarklyEvaluationSeriesData = { readonly [key: string]: unknown };
+
+/** Options of `LaunchDarklyEventHook`: `source` and `metadata`, as every adapter takes them. */
+export type LaunchDarklyEventHookOptions = AdapterOptions;
+
+const ADAPTER = 'LaunchDarklyEventHook';
+
+/**
+ * A hook of the LaunchDarkly Node.js server SDK (9.x) that adds one
+ * `FeatureEvent` per flag evaluation to the processor (SPEC §12), from
+ * `afterEvaluation`, synchronously. Register it with
+ * `init(sdkKey, { hooks: [hook] })` or `client.addHook(hook)`.
+ *
+ * Mapping: `variation` is the variation index as a string; the caller's
+ * default coming back (reason `ERROR`, or no variation index, as for a flag
+ * that is off without an off variation) gives `default: true` and
+ * `variation: 'SdkDefault'`; `metadata.reason` is the reason's kind,
+ * `metadata.errorCode` its `errorKind`. The hook never throws into the SDK.
+ */
+export class LaunchDarklyEventHook {
+  private readonly sink: FeatureEventSink;
+  private readonly source: string;
+  private readonly metadata: MetadataCache;
+
+  constructor(processor: FeatureEventSink, options?: LaunchDarklyEventHookOptions) {
+    checkSink(ADAPTER, processor);
+    const checked = checkOptions(ADAPTER, options);
+    this.sink = processor;
+    this.source = checked.source;
+    this.metadata = new MetadataCache(checked.metadataEntries, 'launchdarkly', 'reason', 'errorCode');
+  }
+
+  /** The hook's name, as the SDK asks for it. */
+  getMetadata(): { readonly name: string } {
+    return { name: ADAPTER };
+  }
+
+  /** Records the evaluation; returns the series data unchanged, as the SDK expects. */
+  afterEvaluation(
+    hookContext: LaunchDarklyEvaluationSeriesContext,
+    data: LaunchDarklyEvaluationSeriesData,
+    detail: LaunchDarklyEvaluationDetail,
+  ): LaunchDarklyEvaluationSeriesData {
+    try {
+      this.sink.add(this.toEvent(hookContext, detail));
+    } catch (err) {
+      warnNotRecorded(ADAPTER, err);
+    }
+    return data;
+  }
+
+  private toEvent(hookContext: LaunchDarklyEvaluationSeriesContext, detail: LaunchDarklyEvaluationDetail): FeatureEvent {
+    const part = contextPart(hookContext.context);
+    const key = part?.key;
+    const hasKey = typeof key === 'string' && key !== '';
+    const index = detail.variationIndex;
+    const reason = detail.reason;
+    // No variation index means the SDK handed back the caller's default.
+    const failed = reason?.kind === 'ERROR' || typeof index !== 'number';
+    return {
+      kind: 'feature',
+      contextKind: part?.anonymous === true || !hasKey ? 'anonymousUser' : 'user',
+      userKey: hasKey ? key : UNDEFINED_TARGETING_KEY,
+      creationDate: unixSeconds(),
+      key: hookContext.flagKey,
+      variation: failed ? SDK_DEFAULT_VARIATION : String(index),
+      // JSON cannot carry undefined (a caller's undefined default): null stands for it.
+      value: detail.value === undefined ? null : detail.value,
+      default: failed,
+      source: this.source,
+      metadata: this.metadata.get(reason?.kind, reason?.errorKind),
+    };
+  }
+}
+
+/**
+ * The part of the context whose key is the user key: the context itself, or
+ * for a multi-kind context its `user` part, else its first part.
+ */
+function contextPart(context: LaunchDarklyContext | undefined): LaunchDarklyContextPart | undefined {
+  if (context === null || typeof context !== 'object') return undefined;
+  if (context.kind !== 'multi') return context;
+  const parts = context as unknown as Readonly<Record<string, unknown>>;
+  const user = parts.user;
+  if (user !== null && typeof user === 'object') return user as LaunchDarklyContextPart;
+  for (const kind in parts) {
+    const part = parts[kind];
+    if (kind !== 'kind' && part !== null && typeof part === 'object') return part as LaunchDarklyContextPart;
+  }
+  return undefined;
+}
