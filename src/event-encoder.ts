@@ -20,13 +20,13 @@ export const MAX_JSON_DEPTH = 512;
 
 type ToJSON = { toJSON(): unknown };
 
-/** Strings up to this length are worth remembering: keys, variants, versions. */
+/** Flag keys up to this length have their feature tails remembered. */
 const QUOTED_MAX_LENGTH = 256;
 /** Larger metadata maps are written each time: comparing them would cost as much. */
 const TAIL_MAX_METADATA = 8;
 const TAILS_PER_FLAG = 16;
-/** After this many tail look-ups, caching stops if fewer than half of them hit (thousands of flags). */
-const TAIL_PROBE = 1024;
+/** After this many tail look-ups, caching stops if fewer than a quarter of them hit (tens of thousands of flags). */
+const TAIL_PROBE = 8192;
 
 /** A `new String()`, `new Number()` or `new Boolean()`: JSON writes the primitive inside. */
 export function isBoxedPrimitive(value: object): value is { valueOf(): string | number | boolean } {
@@ -65,12 +65,15 @@ function goKeyOrder(a: string, b: string): number {
 }
 
 function hasHighUnits(keys: readonly string[]): boolean {
-  for (const key of keys) if (/[\ud800-\uffff]/.test(key)) return true;
+  for (const key of keys) {
+    for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) >= 0xd800) return true;
+  }
   return false;
 }
 
 /** Sorts map keys in place as Go does; maps here are small, where insertion sort beats Array#sort. */
 function sortKeys(keys: string[]): void {
+  if (keys.length < 2) return;
   if (hasHighUnits(keys)) {
     keys.sort(goKeyOrder);
     return;
@@ -115,10 +118,10 @@ export class EventEncoder {
   problem: string | undefined;
   private path = '';
   private readonly stack: object[] = [];
-  private readonly quoted = new Map<string, string>();
   private readonly tails = new Map<string, FeatureTail[]>();
   private tailLookups = 0;
   private tailHits = 0;
+  private probed = false;
   private cachingTails = true;
 
   /** One event's JSON, or undefined with `problem` set when the event is invalid (SPEC §2). */
@@ -168,13 +171,7 @@ export class EventEncoder {
   }
 
   private quote(value: string): string {
-    if (value.length > QUOTED_MAX_LENGTH) return JSON.stringify(value);
-    let json = this.quoted.get(value);
-    if (json === undefined) {
-      json = JSON.stringify(value);
-      this.quoted.set(value, json);
-    }
-    return json;
+    return JSON.stringify(value);
   }
 
   private writeValue(value: unknown): string | undefined {
@@ -230,12 +227,15 @@ export class EventEncoder {
 
   /** A map field of an event (metadata, evaluationContext, ...). */
   private writeMap(value: Record<string, unknown>): string | undefined {
-    const cached = frozenMaps.get(value);
-    if (cached !== undefined) return cached;
+    const frozen = Object.isFrozen(value);
+    if (frozen) {
+      const cached = frozenMaps.get(value);
+      if (cached !== undefined) return cached;
+    }
     this.stack.push(value);
     const json = this.writeObject(value);
     this.stack.pop();
-    if (json !== undefined && Object.isFrozen(value) && flatSize(value, Infinity) >= 0) frozenMaps.set(value, json);
+    if (json !== undefined && frozen && flatSize(value, Infinity) >= 0) frozenMaps.set(value, json);
     return json;
   }
 
@@ -312,7 +312,8 @@ export class EventEncoder {
     }
     const json = this.writeTail(event, version, source, metadata);
     if (json === undefined) return undefined;
-    if (++this.tailLookups === TAIL_PROBE && this.tailHits * 2 < TAIL_PROBE) {
+    const looked = ++this.tailLookups + this.tailHits;
+    if (!this.probed && looked >= TAIL_PROBE && (this.probed = true) && this.tailHits * 4 < looked) {
       // Mostly distinct flags: remembering them costs more than it saves.
       this.cachingTails = false;
       this.tails.clear();
