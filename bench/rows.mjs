@@ -56,6 +56,9 @@ export function buildRows(samples, sizes) {
   add(g, 'ratio.gzip_plain_cpu', 'gzip / plain, CPU per event (no target)', '×', paired(cpu('ours-gzip'), cpu('ours')));
   add(g, 'ratio.gzip_plain_wire', 'gzip / plain, bytes on the wire (no target)', '×', paired(wire('ours-gzip'), wire('ours')), undefined,
     'synthetic events (sequential user keys, 20 flags, one timestamp) compress far better than real traffic');
+  add(g, 'ours_spool.eps', 'Ours with a durable spool (group commits, fsync)', 'ev/s', eps('ours-spool'));
+  add(g, 'ours_spool.cpu', 'Ours with a spool, client CPU', 'µs/ev', cpu('ours-spool'));
+  add(g, 'ratio.spool_plain_eps', 'Spool / no spool, events/s', '×', paired(eps('ours-spool'), eps('ours')), { op: '>=', value: 0.8 });
 
   g = `OpenFeature end to end: ${sizes.ofEvents.toLocaleString('en')} awaited evaluations (InMemoryProvider)`;
   add(g, 'of_nohook.eps', 'OpenFeature, no hook', 'ev/s', eps('of-nohook'));
@@ -65,6 +68,7 @@ export function buildRows(samples, sizes) {
 
   g = 'Hot path (per call, amortized)';
   add(g, 'add.ns', 'BatchProcessor.add()', 'ns', per(samples, 'hot-add', (r) => r.nsPerAdd), { op: '<=', value: 100 });
+  add(g, 'add_spool.ns', 'BatchProcessor.add() with a spool', 'ns', per(samples, 'hot-add-spool', (r) => r.nsPerAdd), { op: '<=', value: 200 });
   add(g, 'of_eval_nohook.ns', 'OpenFeature evaluation, no hook', 'ns', per(samples, 'hot-of-nohook', (r) => r.nsPerEvaluation));
   add(g, 'of_eval_noop.ns', 'OpenFeature evaluation + an empty finally hook', 'ns', per(samples, 'hot-of-noop', (r) => r.nsPerEvaluation));
   add(g, 'of_eval_hook.ns', 'OpenFeature evaluation + FeatureEventHook', 'ns', per(samples, 'hot-of-hook', (r) => r.nsPerEvaluation));

@@ -1,6 +1,9 @@
 // add() alone: ns per call, amortized over many calls, against an exporter that
 // succeeds at once so nothing but the processor is timed. Flushes run between
 // timed slices, as they would between an application's bursts.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { config, loadCore, runScenario, sinkExporter, yieldToLoop } from '../child.mjs';
 import { makeEvents } from '../events.mjs';
 
@@ -9,7 +12,10 @@ const POOL = 100_000;
 
 const { BatchProcessor } = await loadCore();
 const sink = sinkExporter();
+// With config.spool, every add() also goes to a durable spool (SPEC §10) in a fresh directory.
+const spool = config.spool ? { spool: { directory: mkdtempSync(join(tmpdir(), 'bench-spool-')) } } : {};
 const processor = new BatchProcessor(sink, {
+  ...spool,
   flushInterval: 60_000,
   maxEventInMemory: 100_000,
   maxBufferedEvents: 400_000,

@@ -1,11 +1,17 @@
 // Ours: BatchProcessor + WebhookExporter (signed), batches of 1,000, same receiver;
 // with config.compression 'gzip', the same with gzip bodies.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { config, loadCore, runScenario, settleHeap, startClock, yieldToLoop } from '../child.mjs';
 import { makeEvents } from '../events.mjs';
 
 const { BatchProcessor, WebhookExporter } = await loadCore();
 const exporter = new WebhookExporter({ endpointUrl: config.url, secret: config.secret, ...(config.compression ? { compression: config.compression } : {}) });
+// With config.spool, every event also goes to a durable spool (SPEC §10) in a fresh directory.
+const spool = config.spool ? { spool: { directory: mkdtempSync(join(tmpdir(), 'bench-spool-')) } } : {};
 const processor = new BatchProcessor(exporter, {
+  ...spool,
   flushInterval: 60_000,
   maxEventInMemory: config.batchSize,
   maxBatchSize: config.batchSize,

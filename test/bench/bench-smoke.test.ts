@@ -19,13 +19,14 @@ const ROW_IDS = [
   'raw.eps', 'raw.cpu', 'axios.eps', 'axios.cpu', 'otel.eps', 'otel.cpu', 'ours.eps', 'ours.cpu',
   'ratio.ours_raw_eps', 'ratio.ours_raw_cpu', 'ratio.ours_axios_cpu', 'ratio.axios_raw_cpu', 'ratio.ours_otel_eps',
   'ours.wire', 'ours_gzip.eps', 'ours_gzip.cpu', 'ours_gzip.wire', 'ratio.gzip_plain_eps', 'ratio.gzip_plain_cpu', 'ratio.gzip_plain_wire',
+  'ours_spool.eps', 'ours_spool.cpu', 'ratio.spool_plain_eps',
   'of_nohook.eps', 'of_hook.eps', 'of_hook.cpu', 'ratio.of_hook_nohook',
-  'add.ns', 'of_eval_nohook.ns', 'of_eval_noop.ns', 'of_eval_hook.ns', 'hook.ns',
+  'add.ns', 'add_spool.ns', 'of_eval_nohook.ns', 'of_eval_noop.ns', 'of_eval_hook.ns', 'hook.ns',
+  'loop_ours.max', 'loop_ours.p99', 'loop_otel.max', 'loop_otel.p99',
+  ...[20, 5_000, 50_000].flatMap((flags) => [`ser_${flags}.ours`, `ser_${flags}.plain`, `ratio.ser_${flags}`]),
   ...['launchdarkly', 'unleash', 'growthbook', 'configcat'].flatMap((sdk) => [`${sdk}_eval.ns`, `${sdk}_eval_noop.ns`, `${sdk}_eval_adapter.ns`, `${sdk}_adapter.ns`]),
   'heap.bytes', 'heap.json_bytes', 'ratio.heap_json', 'rss.peak', 'rss.growth', 'heap.retained_growth', 'overflow.exact',
   'shutdown.hanging', 'shutdown.refused',
-  'loop_ours.max', 'loop_ours.p99', 'loop_otel.max', 'loop_otel.p99',
-  ...[20, 5_000, 50_000].flatMap((flags) => [`ser_${flags}.ours`, `ser_${flags}.plain`, `ratio.ser_${flags}`]),
 ];
 
 interface Row {
