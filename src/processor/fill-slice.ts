@@ -46,15 +46,26 @@ export function fillSlice(
   const { queue, untilSeq, seqBase, spool } = source;
   const { maxBatchSize, maxBatchBytes } = limits;
   const deadline = performance.now() + SLICE_MS;
-  const events: ExportableEvent[] = [];
-  const texts: string[] = [];
-  const sizes: number[] = [];
-  const seqs: number[] | undefined = spool === undefined ? undefined : [];
+  let events: ExportableEvent[] = [];
+  let texts: string[] = [];
+  let sizes: number[] = [];
+  let seqs: number[] | undefined = spool === undefined ? undefined : [];
+  let added = 0;
   let count = batch.length;
   let bytes = batch.byteLength;
   let invalid = 0;
   let problem: string | undefined;
   let complete = false;
+  // The texts go into the batch's bytes every CLOCK_EVERY events, inside the time budget:
+  // joining and encoding them costs as much as writing them.
+  const flush = (): void => {
+    batch.append(events, texts, sizes, seqs);
+    added += events.length;
+    events = [];
+    texts = [];
+    sizes = [];
+    if (seqs !== undefined) seqs = [];
+  };
   for (let seen = 1; ; seen++) {
     if (count >= maxBatchSize || queue.length === 0 || queue.headSeq >= untilSeq) {
       complete = true;
@@ -81,8 +92,11 @@ export function fillSlice(
     sizes.push(size);
     bytes += (count > 0 ? 1 : 0) + size;
     count++;
-    if (seen % CLOCK_EVERY === 0 && performance.now() > deadline) break;
+    if (seen % CLOCK_EVERY === 0) {
+      flush();
+      if (performance.now() > deadline) break;
+    }
   }
-  batch.append(events, texts, sizes, seqs);
-  return { complete, added: events.length, invalid, problem };
+  flush();
+  return { complete, added, invalid, problem };
 }

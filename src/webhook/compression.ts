@@ -1,16 +1,23 @@
-import { gzip } from 'node:zlib';
+import { createGzip } from 'node:zlib';
 
 /** The header value a compressed body is sent with. */
 export const GZIP_ENCODING = 'gzip';
 
 /**
- * Gzips a body on libuv's thread pool (zlib's async API), off the event
- * loop. zlib is deterministic for the same input and level, so a body
- * compressed again would give the same bytes; the transport still caches
- * one per body so in-call retries do not compress twice.
+ * Gzips a body given in chunks through a zlib stream, whose work runs on
+ * libuv's thread pool: the chunks are never joined on the event loop. zlib
+ * is deterministic for the same input and level, so the bytes are the same
+ * whenever it is done; the transport still keeps one per body so in-call
+ * retries do not compress twice.
  */
-export function gzipBody(body: Uint8Array): Promise<Buffer> {
+export function gzipBody(body: readonly Uint8Array[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    gzip(body, (error, compressed) => (error ? reject(error) : resolve(compressed)));
+    const gzip = createGzip();
+    const out: Buffer[] = [];
+    gzip.on('data', (chunk: Buffer) => out.push(chunk));
+    gzip.once('error', reject);
+    gzip.once('end', () => resolve(Buffer.concat(out)));
+    for (const chunk of body) gzip.write(chunk);
+    gzip.end();
   });
 }

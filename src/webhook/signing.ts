@@ -1,36 +1,59 @@
-import { SIGNATURE_HEADER, sign } from '../signature.js';
-import { STANDARD_SIGNATURE_HEADER, STANDARD_TIMESTAMP_HEADER, signStandardHeader } from '../standard-webhooks.js';
+import { createHmac, type Hmac } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { SIGNATURE_HEADER, SIGNATURE_PREFIX } from '../signature.js';
+import { STANDARD_SIGNATURE_HEADER, STANDARD_TIMESTAMP_HEADER, standardSecretKey } from '../standard-webhooks.js';
 import type { SignatureScheme } from './webhook-options.js';
 
-/** What signing one attempt needs: the exact bytes sent, the batch id and the attempt's clock. */
+/** Bytes hashed between two turns of the event loop: a 4 MiB body never holds it in one piece. */
+const BYTES_PER_TURN = 512 * 1024;
+
+/** What signing one attempt needs: the exact bytes sent (in order), the batch id and the attempt's clock. */
 export interface SigningInput {
-  body: Uint8Array;
+  body: readonly Uint8Array[];
   webhookId: string;
   /** Milliseconds since the epoch at this attempt; Standard Webhooks sends it in whole seconds. */
   now: number;
+}
+
+/** Feeds every HMAC the same bytes, chunk by chunk, yielding to the event loop every BYTES_PER_TURN. */
+async function updateAll(hmacs: readonly Hmac[], body: readonly Uint8Array[]): Promise<void> {
+  let sinceTurn = 0;
+  for (const chunk of body) {
+    for (let at = 0; at < chunk.length; at += BYTES_PER_TURN) {
+      const piece = chunk.subarray(at, at + BYTES_PER_TURN);
+      for (const hmac of hmacs) hmac.update(piece);
+      sinceTurn += piece.length;
+      if (sinceTurn >= BYTES_PER_TURN) {
+        sinceTurn = 0;
+        await nextTurn();
+      }
+    }
+  }
 }
 
 /**
  * The signature headers of one attempt (SPEC §9). GitHub style signs the body
  * with the first (newest) secret, as given; Standard Webhooks signs
  * `<id>.<timestamp>.<body>` once per secret, and sends a timestamp even
- * unsigned so a receiver can still bound replays by time.
+ * unsigned so a receiver can still bound replays by time. The same values as
+ * `sign` and `signStandardHeader`, computed over the body's chunks in slices.
  */
-export function signatureHeaders(
+export async function signatureHeaders(
   scheme: SignatureScheme,
   secrets: readonly string[] | undefined,
   input: SigningInput,
-): Record<string, string> {
+): Promise<Record<string, string>> {
   const headers: Record<string, string> = {};
-  if (scheme !== 'github') {
-    const timestamp = Math.floor(input.now / 1000);
-    headers[STANDARD_TIMESTAMP_HEADER] = String(timestamp);
-    if (secrets !== undefined) {
-      headers[STANDARD_SIGNATURE_HEADER] = signStandardHeader(input.webhookId, timestamp, input.body, secrets);
-    }
-  }
-  if (scheme !== 'standard' && secrets !== undefined) {
-    headers[SIGNATURE_HEADER] = sign(input.body, secrets[0] as string);
-  }
+  const timestamp = Math.floor(input.now / 1000);
+  if (scheme !== 'github') headers[STANDARD_TIMESTAMP_HEADER] = String(timestamp);
+  if (secrets === undefined) return headers;
+  const github = scheme !== 'standard' ? createHmac('sha256', secrets[0] as string) : undefined;
+  const standard =
+    scheme !== 'github'
+      ? secrets.map((secret) => createHmac('sha256', standardSecretKey(secret)).update(`${input.webhookId}.${timestamp}.`))
+      : [];
+  await updateAll(github ? [github, ...standard] : standard, input.body);
+  if (github) headers[SIGNATURE_HEADER] = SIGNATURE_PREFIX + github.digest('hex');
+  if (standard.length > 0) headers[STANDARD_SIGNATURE_HEADER] = standard.map((hmac) => 'v1,' + hmac.digest('base64')).join(' ');
   return headers;
 }

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
@@ -37,6 +37,14 @@ export interface TransportResponse {
 
 interface WebhookRequestConfig extends InternalAxiosRequestConfig {
   webhookId?: string;
+  /** This attempt's signature headers, computed before it (over the exact bytes sent). */
+  signature?: Record<string, string>;
+}
+
+/** A body as the chunks it was formed in: sent and signed without joining them into one buffer. */
+export interface WireBody {
+  readonly chunks: readonly Uint8Array[];
+  readonly byteLength: number;
 }
 
 const keepBody = <T>(data: T): T => data;
@@ -80,7 +88,7 @@ export class WebhookTransport {
   private readonly httpAgent = new http.Agent({ keepAlive: true });
   private readonly httpsAgent = new https.Agent({ keepAlive: true });
   /** Compressed bodies by the body they came from: in-call retries reuse the same bytes. */
-  private readonly compressed = new WeakMap<Buffer, Promise<Buffer>>();
+  private readonly compressed = new WeakMap<WireBody, Promise<Buffer>>();
 
   constructor(private readonly options: TransportOptions) {
     this.client = axios.create({
@@ -110,7 +118,7 @@ export class WebhookTransport {
    * idle timeout) or until `signal` aborts. Rejects with a WebhookError for
    * anything below HTTP: refused, reset, timed out, aborted.
    */
-  async post(body: Buffer, webhookId: string, signal?: AbortSignal): Promise<TransportResponse> {
+  async post(body: WireBody, webhookId: string, signal?: AbortSignal): Promise<TransportResponse> {
     const attempt = new AbortController();
     const onAbort = (): void => attempt.abort();
     let timedOut = false;
@@ -123,10 +131,19 @@ export class WebhookTransport {
     else signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const wire = await this.wireBody(body);
-      const config = { signal: attempt.signal, webhookId } as AxiosRequestConfig;
+      const wireLength = wire.reduce((sum, chunk) => sum + chunk.length, 0);
+      // Signed per attempt, so each gets a fresh webhook-timestamp; in slices, off the interceptor.
+      const signature = await signatureHeaders(this.options.signatureScheme, this.options.secrets, {
+        body: wire,
+        webhookId,
+        now: Date.now(),
+      });
+      // The chunks are streamed as they are: a 4 MiB body is never copied into one buffer or written in one go.
+      const data = wire.length === 1 ? wire[0] : Readable.from(wire, { objectMode: false });
+      const config = { signal: attempt.signal, webhookId, signature, headers: { 'Content-Length': String(wireLength) } } as AxiosRequestConfig;
       // Our own POST must not show up in the host's traces (its HTTP instrumentation checks this context).
       const response = await context.with(suppressTracing(context.active()), () =>
-        this.client.post<Readable>(this.options.endpointUrl, wire, config),
+        this.client.post<Readable>(this.options.endpointUrl, data, config),
       );
       await discardReply(response.data, attempt.signal);
       const retryAfter = response.headers['retry-after'];
@@ -145,15 +162,15 @@ export class WebhookTransport {
     }
   }
 
-  /** The bytes on the wire: the body, or its gzip, compressed once per body. */
-  private wireBody(body: Buffer): Promise<Buffer> | Buffer {
-    if (this.options.compression === undefined) return body;
+  /** The bytes on the wire: the body's chunks, or its gzip, compressed once per body. */
+  private async wireBody(body: WireBody): Promise<readonly Uint8Array[]> {
+    if (this.options.compression === undefined) return body.chunks;
     let wire = this.compressed.get(body);
     if (wire === undefined) {
-      wire = gzipBody(body);
+      wire = gzipBody(body.chunks);
       this.compressed.set(body, wire);
     }
-    return wire;
+    return [await wire];
   }
 
   /** Never shows the secret or header values it holds. */
@@ -182,14 +199,9 @@ export class WebhookTransport {
     return config;
   }
 
-  /** Signs the exact bytes axios will send; runs per attempt, so each gets a fresh webhook-timestamp. */
+  /** Adds this attempt's signature headers, computed over the exact bytes axios sends. */
   private addSignature(config: InternalAxiosRequestConfig): InternalAxiosRequestConfig {
-    const webhookId = (config as WebhookRequestConfig).webhookId ?? '';
-    const signed = signatureHeaders(this.options.signatureScheme, this.options.secrets, {
-      body: config.data as Buffer,
-      webhookId,
-      now: Date.now(),
-    });
+    const signed = (config as WebhookRequestConfig).signature ?? {};
     for (const [name, value] of Object.entries(signed)) config.headers.set(name, value);
     return config;
   }

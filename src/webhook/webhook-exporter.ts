@@ -8,7 +8,7 @@ import { BODY_SUFFIX, bodyPrefix, serializeBatch } from '../serialize.js';
 import { VERSION } from '../version.js';
 import { WebhookError } from './errors.js';
 import { RETRY_CAP_MS, isTransientStatus, parseRetryAfter, retryDelay, sleep } from './retry.js';
-import { WebhookTransport } from './transport.js';
+import { WebhookTransport, type WireBody } from './transport.js';
 import { resolveWebhookOptions, type ResolvedWebhookOptions, type WebhookExporterOptions } from './webhook-options.js';
 
 const BODY_SUFFIX_BYTES = Buffer.from(BODY_SUFFIX.slice(1), 'utf8');
@@ -83,14 +83,14 @@ export class WebhookExporter implements EventExporter<ExportableEvent> {
     return { endpoint: this.options.origin, signed: this.options.secrets !== undefined };
   }
 
-  /** The body: the processor's bytes for this batch when it sent them, else the batch encoded here. */
-  private body(batch: ExportableEvent[], encoded: EncodedEvents | undefined): Buffer {
+  /** The body: the processor's bytes for this batch when it sent them (never joined), else the batch encoded here. */
+  private body(batch: ExportableEvent[], encoded: EncodedEvents | undefined): WireBody {
     if (encoded !== undefined) {
-      return Buffer.concat([this.prefix, ...encoded.chunks, BODY_SUFFIX_BYTES], this.prefix.length + encoded.byteLength + 1);
+      return { chunks: [this.prefix, ...encoded.chunks, BODY_SUFFIX_BYTES], byteLength: this.prefix.length + encoded.byteLength + 1 };
     }
     const { body, invalid } = serializeBatch(this.options.meta, batch);
     if (invalid > 0) diag.warn(`ff-webhook-exporter: left ${invalid} invalid event(s) out of the batch`);
-    return body;
+    return { chunks: [body], byteLength: body.length };
   }
 
   private async send(batch: ExportableEvent[], options: ExportOptions | undefined): Promise<ExportResult> {
