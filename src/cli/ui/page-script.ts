@@ -32,12 +32,17 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     var wanted = filterInput.value.trim().toLowerCase();
     return wanted === '' || flag.toLowerCase().indexOf(wanted) !== -1;
   }
+  // The top of an axis with four grid steps of a round, whole size (1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 25…),
+  // so every tick label is exact.
   function niceMax(value) {
-    if (value <= 4) return 4;
-    var step = Math.pow(10, Math.floor(Math.log10(value)));
-    var units = [1, 2, 2.5, 5, 10];
-    for (var i = 0; i < units.length; i++) if (units[i] * step >= value) return units[i] * step;
-    return 10 * step;
+    var want = Math.max(value, 4) / 4;
+    var power = Math.pow(10, Math.floor(Math.log10(want)));
+    var units = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+    for (var i = 0; i < units.length; i++) {
+      var step = units[i] * power;
+      if (Number.isInteger(step) && step >= want) return 4 * step;
+    }
+    return 40 * power;
   }
   function size(svg) {
     var box = svg.getBoundingClientRect();
@@ -116,7 +121,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
       var row = el('tr', { 'data-flag': s.flag, 'data-variation': s.variation });
       row.appendChild(el('td', { class: 'mono' }, s.flag));
       row.appendChild(el('td', { class: 'mono' }, s.variation));
-      row.appendChild(el('td', { class: 'num count' }, String(s.total)));
+      row.appendChild(el('td', { class: 'num count' }, number(s.total)));
       var share = el('td', { class: 'share' });
       var bar = el('svg:svg', { viewBox: '0 0 100 10', preserveAspectRatio: 'none' });
       bar.appendChild(el('svg:rect', { width: 100, height: 10, fill: '#eef1f5' }));
