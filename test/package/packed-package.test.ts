@@ -2,17 +2,13 @@ import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { packOnce, pinned, ROOT as root } from '../support/packed.js';
 
 /**
  * The package as a user meets it: `npm pack`, installed into a fresh project
  * with its peers, used through its public entry points and its bin.
  */
-const root = resolve(__dirname, '../..');
-const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
-  packages: Record<string, { version?: string }>;
-};
-const versionOf = (name: string): string => lock.packages[`node_modules/${name}`]!.version!;
 const peers = ['@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/sdk-logs', '@openfeature/server-sdk'];
 
 function run(command: string, args: string[], cwd: string): string {
@@ -26,11 +22,8 @@ describe('the packed package in a fresh project', function () {
 
   before(() => {
     project = mkdtempSync(join(tmpdir(), 'ff-webhook-user-'));
-    const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', project], root)) as Array<{
-      filename: string;
-      files: Array<{ path: string }>;
-    }>;
-    files = packed[0]!.files.map((file) => file.path);
+    const packed = packOnce();
+    files = packed.files;
     assert.ok(files.every((file) => !file.startsWith('src/') && !file.startsWith('test/')), 'only built files ship');
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-app', private: true }));
     run(
@@ -40,8 +33,8 @@ describe('the packed package in a fresh project', function () {
         '--prefer-offline',
         '--no-audit',
         '--no-fund',
-        join(project, packed[0]!.filename),
-        ...peers.map((peer) => `${peer}@${versionOf(peer)}`),
+        packed.tarball,
+        ...pinned(peers),
       ],
       project,
     );
