@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packOnce, pinned, ROOT as root } from '../support/packed.js';
+import { packOnce, pinned, ROOT as root, userEnv } from '../support/packed.js';
 
 /**
  * The package as a user meets it: `npm pack`, installed into a fresh project
@@ -12,7 +12,7 @@ import { packOnce, pinned, ROOT as root } from '../support/packed.js';
 const peers = ['@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/sdk-logs', '@openfeature/server-sdk'];
 
 function run(command: string, args: string[], cwd: string): string {
-  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: userEnv() });
 }
 
 describe('the packed package in a fresh project', function () {
@@ -50,6 +50,17 @@ describe('the packed package in a fresh project', function () {
 
   it('runs as npx ff-webhook-exporter too', () => {
     assert.match(run('npx', ['--no-install', 'ff-webhook-exporter', '--help'], project), /demo/);
+  });
+
+  it('npx of the package in an empty directory runs the CLI: the bin named like the package', () => {
+    // What `npx ff-webhook-exporter --help` does once published: npx picks, among the
+    // package's bins, the one named like the package. A tarball spec stands in for the registry.
+    const empty = mkdtempSync(join(tmpdir(), 'ff-webhook-empty-'));
+    try {
+      assert.match(run('npx', ['--yes', '--prefer-offline', `file:${packOnce().tarball}`, '--help'], empty), /^Usage: ff-webhook <command>/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it('tree-shakes: a bundle of verifySignature alone holds no axios or OTel code', () => {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createReceiver, type WebhookPayload } from '../../src/index.js';
-import { installedVersion, packOnce, pinned, ROOT } from '../support/packed.js';
+import { installedVersion, packOnce, pinned, ROOT, userEnv } from '../support/packed.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((name) => name.endsWith('.ts'));
@@ -92,7 +92,7 @@ describe('README recipes run against the packed package in fresh projects', func
     projects.push(dir);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'user-app', private: true, type: 'module', dependencies }));
     const args = pinned(specs.filter((spec) => spec !== 'ff-webhook-exporter'));
-    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', packOnce().tarball, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', packOnce().tarball, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: userEnv() });
     cpSync(join(ROOT, 'examples'), join(dir, 'examples'), { recursive: true, filter: (path) => !path.endsWith('package.json') });
     return dir;
   }

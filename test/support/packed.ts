@@ -42,3 +42,16 @@ export function installedVersion(name: string): string {
 export function pinned(specs: readonly string[]): string[] {
   return specs.map((spec) => (/^(@[^/@]+\/)?[^@]+$/.test(spec) ? `${spec}@${installedVersion(spec)}` : spec));
 }
+
+/**
+ * The environment of a user's shell: without the npm_* variables npm sets for the
+ * scripts it runs. Under `npx -p node@24 …` (as CI runs the tests), they carry
+ * `npm_config_package=node@24`, which an `npx` run inside would take as its own.
+ */
+export function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!/^npm_/i.test(key) || /^npm_config_(cache|registry|userconfig)$/i.test(key)) env[key] = value;
+  }
+  return { ...env, ...extra };
+}
