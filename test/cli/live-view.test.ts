@@ -102,6 +102,15 @@ describe('listen --ui: the page endpoints under bad input', function () {
     assert.equal((await get(listen.port, '/favicon.ico')).status, 204);
   });
 
+  it('works offline: the page and its assets name no other origin (no CDN)', async () => {
+    for (const path of ['/', '/app.js', '/app.css']) {
+      const { status, body } = await get(listen.port, path);
+      assert.equal(status, 200, path);
+      const origins = [...body.matchAll(/(?:https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}/gi)].map((match) => match[0]);
+      assert.deepEqual(origins.filter((origin) => origin !== 'http://www.w3.org'), [], `${path} refers to another origin`); // the SVG namespace is a name, not a fetch
+    }
+  });
+
   it('answers a huge query string 414, and one past the header limit 431, and keeps serving', async () => {
     const long = await get(listen.port, `/state?q=${'a'.repeat(MAX_URL_LENGTH)}`);
     assert.equal(long.status, 414);
