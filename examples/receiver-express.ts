@@ -1,16 +1,25 @@
-// The README's Express receivers: createReceiver mounted before any body parser, and
-// express.raw + verifyWebhook in your own handler. Run: npx tsx examples/receiver-express.ts
+/**
+ * The README's Express receivers, verbatim: createReceiver mounted before any body
+ * parser, and express.raw + verifyWebhook in your own handler; then a signed batch to each.
+ * Run: npx tsx examples/receiver-express.ts
+ */
 import type { AddressInfo } from 'node:net';
-import express from 'express';
-import { createReceiver, signStandardHeader, verifyWebhook } from '../src/index.js';
+import { signStandardHeader } from 'ff-webhook-exporter';
 
 const secret = 'whsec_' + Buffer.from('example key').toString('base64');
+const onBatch = (payload: WebhookPayload): void => console.log(`webhook: ${payload.events.length} events`);
+
+// The README's recipe:
+import express from 'express';
+import { createReceiver, verifyWebhook, type WebhookPayload } from 'ff-webhook-exporter';
+
 const app = express();
-app.post('/webhook', createReceiver({ secret, onBatch: (payload) => console.log(`webhook: ${payload.events.length} events`) }));
+app.post('/webhook', createReceiver({ secret, onBatch })); // before any body parser
+// or, in your own handler (inflate: false: the signature covers the bytes sent):
 app.post('/hook', express.raw({ type: '*/*', inflate: false }), (req, res) => {
-  const result = verifyWebhook(req.body as Buffer, req.headers, { secret });
+  const result = verifyWebhook(req.body, req.headers, { secret });
   if (!result.ok) return void res.status(401).send(result.reason);
-  const payload = JSON.parse((req.body as Buffer).toString('utf8')) as { events: unknown[] };
+  const payload = JSON.parse(req.body.toString('utf8')) as WebhookPayload;
   console.log(`hook: ${payload.events.length} events, ${result.scheme} signature`);
   res.sendStatus(204);
 });

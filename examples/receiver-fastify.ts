@@ -1,7 +1,7 @@
 // The README's Fastify receiver: a raw-body content type parser and verifyWebhook.
 // Run: npx tsx examples/receiver-fastify.ts
 import Fastify from 'fastify';
-import { signStandardHeader, verifyWebhook } from '../src/index.js';
+import { signStandardHeader, verifyWebhook } from 'ff-webhook-exporter';
 
 const secret = 'whsec_' + Buffer.from('example key').toString('base64');
 const app = Fastify();

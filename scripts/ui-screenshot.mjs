@@ -1,47 +1,48 @@
-// Writes ui-screenshot.png: `listen --ui` fed by `send` with demo-like events, loaded in headless Chromium.
-import { spawn, spawnSync } from 'node:child_process';
+// `npm run ui:screenshot`: writes ui-screenshot.png, the live page of `ff-webhook demo --ui`
+// after a demo run (and one forged request, so the signature-failure tile shows), as headless
+// Chromium renders it. The PNG is for a reviewer to look at; it is not committed.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const bin = 'bin/ff-webhook.cjs';
-const listen = spawn(process.execPath, [bin, 'listen', '--port', '0', '--ui', '--secret', 'screenshot'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const port = await new Promise((resolve) => {
-  let text = '';
-  listen.stdout.on('data', (chunk) => {
-    text += chunk;
-    const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(text);
-    if (match) resolve(Number(match[1]));
-  });
+const EVENTS = 20_000;
+const demo = spawn(process.execPath, ['bin/ff-webhook.cjs', 'demo', '--ui', '--events', String(EVENTS), '--rate', '4000'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
 });
-const flags = { 'new-checkout': ['on', 'off'], 'banner-color': ['red', 'green', 'blue'], 'items-per-page': ['medium'] };
-for (let round = 0; round < 4; round++) {
-  const lines = [];
-  for (let i = 0; i < 600; i++) {
-    const key = Object.keys(flags)[i % 3];
-    const variations = flags[key];
-    const variation = variations[(i * 7 + round) % variations.length];
-    lines.push(JSON.stringify({ kind: 'feature', userKey: `user-${i}`, creationDate: 1735689600 + i, key, variation, value: variation, default: false }));
-  }
-  spawnSync(process.execPath, [bin, 'send', '--endpoint', `http://127.0.0.1:${port}/`, '--secret', 'screenshot', '--meta', 'env=demo', '--max-event-in-memory', '100'], { input: lines.join('\n') + '\n' });
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-}
-spawnSync(process.execPath, [bin, 'send', '--endpoint', `http://127.0.0.1:${port}/`, '--secret', 'wrong'], { input: lines0() });
-function lines0() {
-  return JSON.stringify({ kind: 'feature', userKey: 'x', creationDate: 1, key: 'new-checkout', variation: 'on', value: true, default: false }) + '\n';
-}
+const exited = new Promise((resolve) => demo.once('exit', resolve));
+const page = await new Promise((resolve, reject) => {
+  let text = '';
+  demo.stdout.setEncoding('utf8').on('data', (chunk) => {
+    text += chunk;
+    process.stdout.write(chunk);
+    const match = /^live page: (\S+) stays up/m.exec(text);
+    if (match) resolve(match[1]);
+  });
+  demo.once('exit', (code) => reject(new Error(`the demo ended (${code}) before its summary`)));
+});
+// A batch signed with the wrong secret: answered 401, counted as a signature failure.
+const forged = await fetch(`${page}webhook`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+  body: JSON.stringify({ events: [{ kind: 'feature', key: 'new-checkout' }] }),
+});
+console.log(`forged batch answered ${forged.status}`);
+
 const profile = mkdtempSync(join(tmpdir(), 'ff-webhook-shot-'));
 const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args, viewport: { width: 1280, height: 1400 } });
 try {
-  const page = await context.newPage();
-  await page.goto(`http://127.0.0.1:${port}/`);
-  await page.waitForSelector('#failures:text-is("1")');
-  await page.screenshot({ path: 'ui-screenshot.png', fullPage: true });
+  const tab = await context.newPage();
+  await tab.goto(page);
+  await tab.waitForSelector(`#events:text-is("${EVENTS.toLocaleString('en-US')}")`);
+  await tab.waitForSelector('#failures:text-is("1")');
+  await tab.screenshot({ path: 'ui-screenshot.png', fullPage: true });
   console.log('wrote ui-screenshot.png');
 } finally {
   await context.close();
   rmSync(profile, { recursive: true, force: true });
-  listen.kill('SIGTERM');
+  demo.kill('SIGTERM');
+  await exited;
 }

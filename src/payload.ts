@@ -2,6 +2,7 @@ import type { ExportableEvent } from './events.js';
 
 /** A webhook body as GO Feature Flag's webhook exporter (and ours) sends it. */
 export interface WebhookPayload {
+  /** The sender's `meta` (string values; `hostname` unless the sender set its own). */
   meta?: Record<string, string>;
   /** Checked only for shape: objects with a string `kind`. */
   events: ExportableEvent[];

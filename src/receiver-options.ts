@@ -11,8 +11,9 @@ export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 /** Default cap on the bytes buffered by all requests of one receiver at once. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
-/** Default replay window of `dedupe`, and how many ids it remembers at most. */
+/** Default replay window of `dedupe`, in ms (one hour). */
 export const DEFAULT_DEDUPE_WINDOW_MS = 60 * 60 * 1000;
+/** Default count of webhook ids `dedupe` remembers at most (the oldest are forgotten first). */
 export const DEFAULT_DEDUPE_MAX_IDS = 10_000;
 
 /** The longest a timer can wait. */
@@ -26,6 +27,7 @@ export interface DedupeOptions {
   maxIds?: number;
 }
 
+/** Options of `createReceiver` and `createFetchReceiver`; only `onBatch` is required. */
 export interface ReceiverOptions {
   /**
    * When set, requests must carry a valid signature (else 401 with the reason):

@@ -2,9 +2,11 @@ import { createHmac } from 'node:crypto';
 
 /** The prefix of a Standard Webhooks secret that is the base64 of its key. */
 export const STANDARD_SECRET_PREFIX = 'whsec_';
-/** Standard Webhooks headers (https://www.standardwebhooks.com). */
+/** Standard Webhooks (https://www.standardwebhooks.com) header of the message id: the batch id, the same on every attempt. */
 export const STANDARD_ID_HEADER = 'webhook-id';
+/** Standard Webhooks header of the attempt's Unix time in seconds (signed, fresh on every attempt). */
 export const STANDARD_TIMESTAMP_HEADER = 'webhook-timestamp';
+/** Standard Webhooks header of the signatures: `v1,<base64>` per secret, space-separated. */
 export const STANDARD_SIGNATURE_HEADER = 'webhook-signature';
 
 /**

@@ -15,6 +15,7 @@ import {
 
 export type { WebhookVerification, WebhookVerified, WebhookRefused } from './webhook-headers.js';
 
+/** Options of {@link verifyWebhook}. */
 export interface VerifyWebhookOptions {
   /** The secret, or several (newest first, during a rotation): any may match. */
   secret: WebhookSecret;

@@ -6,7 +6,10 @@
 
 /** Headers as node:http gives them (`req.headers`, `req.headersDistinct`) or as a Fetch `Headers`. */
 export type WebhookHeaders =
-  | { get(name: string): string | null }
+  | {
+      /** A header's value by name, case-insensitive; null when absent (Fetch `Headers.get`). */
+      get(name: string): string | null;
+    }
   | Readonly<Record<string, string | readonly string[] | undefined>>;
 
 /** The secret(s) a delivery may be signed with, newest first: any may match. */
@@ -174,7 +177,9 @@ export function readSignatureClaim(headers: WebhookHeaders, nowMs: number, toler
 
 /** A verified delivery: which scheme signed it, its id and (Standard Webhooks) its timestamp. */
 export interface WebhookVerified {
+  /** The signature matched (and, for Standard Webhooks, the timestamp is within tolerance). */
   ok: true;
+  /** Which scheme's signature was verified: `X-Hub-Signature-256` or Standard Webhooks. */
   scheme: 'github' | 'standard';
   /** `webhook-id`: signed under Standard Webhooks; under the GitHub scheme only informative. */
   webhookId: string | undefined;
@@ -184,10 +189,13 @@ export interface WebhookVerified {
 
 /** A refused delivery, and why (safe to answer to the sender: it holds no secret or header value). */
 export interface WebhookRefused {
+  /** The delivery must not be trusted. */
   ok: false;
+  /** Why, in words: a missing header, a stale timestamp, no matching signature… */
   reason: string;
 }
 
+/** What `verifyWebhook` returns: check `ok` first. */
 export type WebhookVerification = WebhookVerified | WebhookRefused;
 
 /** The outcome once a claim's digests were compared: shared by the node and the Web Crypto verifiers. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { setTimeout as sleep, setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { BatchProcessor } from '../batch-processor.js';
 import { WebhookExporter } from '../webhook/webhook-exporter.js';
 import { optionalInteger, parseCommandArgs, parseEndpoint, parseSecret, UsageError } from './args.js';
@@ -9,6 +9,8 @@ import { startDemoReceiver, type DemoReceiver } from './demo-receiver.js';
 import { count, describeError, plural, rate } from './format.js';
 import { println, type CliIo } from './io.js';
 import { ProgressLine } from './progress.js';
+import { onTerminate } from './signals.js';
+import { LiveView } from './ui/live-view.js';
 
 const DEFAULT_EVENTS = 10_000;
 /** Small batches and a short interval, so a few seconds of demo show many deliveries. */
@@ -17,6 +19,8 @@ const DEMO_PROCESSOR_OPTIONS = { flushInterval: 1_000, maxEventInMemory: 500 };
 const DOMAIN = 'ff-webhook-demo';
 /** Evaluations between two yields to the event loop, so deliveries and the progress line run meanwhile. */
 const YIELD_EVERY = 250;
+/** Evaluations per second with --ui unless --rate says otherwise: slow enough for the charts to draw a few seconds. */
+const UI_RATE = 2_000;
 
 export const DEMO_HELP = `Usage: ff-webhook demo [options]
 
@@ -31,6 +35,11 @@ Options:
   --endpoint URL   deliver to this webhook instead of the embedded receiver
   --secret S       signing secret (default: $FF_WEBHOOK_SECRET, else a random
                    one for the embedded receiver, or unsigned with --endpoint)
+  --ui             serve the live page of 'ff-webhook listen --ui' on the
+                   embedded receiver and print its URL (no browser is opened);
+                   the page stays up after the summary until Ctrl-C
+  --rate N         evaluations per second (default: as fast as possible;
+                   ${UI_RATE} with --ui, so the charts show a few seconds)
   -h, --help       show this help
 
 Needs the optional peer dependency @openfeature/server-sdk.
@@ -60,6 +69,8 @@ export async function demo(argv: string[], io: CliIo, load: () => Promise<DemoMo
     events: { type: 'string' },
     endpoint: { type: 'string' },
     secret: { type: 'string' },
+    ui: { type: 'boolean' },
+    rate: { type: 'string' },
   });
   if (values.help === true) {
     io.stdout.write(DEMO_HELP);
@@ -67,6 +78,9 @@ export async function demo(argv: string[], io: CliIo, load: () => Promise<DemoMo
   }
   const events = optionalInteger('events', values.events, 1) ?? DEFAULT_EVENTS;
   const endpoint = values.endpoint === undefined ? undefined : parseEndpoint(values.endpoint);
+  const ui = values.ui === true;
+  if (ui && endpoint !== undefined) throw new UsageError('--ui shows the embedded receiver; it cannot be used with --endpoint');
+  const pace = optionalInteger('rate', values.rate, 1) ?? (ui ? UI_RATE : undefined);
   const secret = parseSecret(values.secret, io.env) ?? (endpoint === undefined ? randomBytes(16).toString('hex') : undefined);
 
   let modules: DemoModules;
@@ -80,8 +94,10 @@ export async function demo(argv: string[], io: CliIo, load: () => Promise<DemoMo
   }
   const { OpenFeature, InMemoryProvider } = modules.sdk;
 
-  const receiver: DemoReceiver | undefined = endpoint === undefined ? await startDemoReceiver(secret ?? '') : undefined;
+  const view = ui ? new LiveView({ host: '127.0.0.1' }) : undefined;
+  const receiver: DemoReceiver | undefined = endpoint === undefined ? await startDemoReceiver(secret ?? '', view) : undefined;
   const target = endpoint?.href ?? receiver?.url ?? '';
+  const pageUrl = receiver === undefined ? '' : `${new URL(receiver.url).origin}/`;
   try {
     let exporter: CountingExporter;
     let processor: BatchProcessor;
@@ -97,6 +113,7 @@ export async function demo(argv: string[], io: CliIo, load: () => Promise<DemoMo
     const client = OpenFeature.getClient(DOMAIN);
     client.addHooks(new modules.adapter.FeatureEventHook(processor, { metadata: { app: 'ff-webhook-demo' } }));
 
+    if (view !== undefined) println(io.stdout, `live page: ${pageUrl}`);
     const started = performance.now();
     let evaluated = 0;
     const progress = new ProgressLine(io.stderr, () => {
@@ -111,7 +128,9 @@ export async function demo(argv: string[], io: CliIo, load: () => Promise<DemoMo
     for (let i = 0; i < events; i++) {
       await evaluateDemoFlag(client, i);
       evaluated++;
-      if (evaluated % YIELD_EVERY === 0) await yieldToEventLoop();
+      const ahead = pace === undefined ? 0 : started + (evaluated * 1000) / pace - performance.now();
+      if (ahead >= 1) await sleep(ahead);
+      else if (evaluated % YIELD_EVERY === 0) await yieldToEventLoop();
     }
     await processor.shutdown();
     progress.stop();
@@ -140,6 +159,15 @@ export async function demo(argv: string[], io: CliIo, load: () => Promise<DemoMo
     );
     if (stats.delivered < stats.accepted && stats.lastError !== undefined) {
       println(io.stderr, `ff-webhook demo: delivery failed: ${describeError(stats.lastError)}`);
+    }
+    if (view !== undefined) {
+      println(io.stdout, `live page: ${pageUrl} stays up; Ctrl-C to stop`);
+      await new Promise<void>((resolve) => {
+        const dispose = onTerminate(() => {
+          dispose();
+          resolve();
+        });
+      });
     }
     return reconciled && stats.delivered === stats.accepted && stats.accepted === evaluated ? 0 : 1;
   } finally {

@@ -11,6 +11,7 @@ export const MAIN_HELP = `Usage: ff-webhook <command> [options]
 Commands:
   demo      see the whole pipeline work: OpenFeature → batches → signed
             webhook → embedded receiver, with a live progress line
+            (--ui: and the live page of what arrives)
   listen    a development receiver: prints each batch, checks signatures,
             appends events to a file as NDJSON
   send      deliver NDJSON events from stdin to a webhook

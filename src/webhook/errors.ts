@@ -2,8 +2,11 @@ import { AxiosError } from 'axios';
 
 /** What a failed webhook call may tell the processor (SPEC §3). */
 export interface WebhookErrorDetails {
+  /** The HTTP status the endpoint answered, when it answered. */
   status?: number;
+  /** What failed below HTTP (`ECONNREFUSED`, `ECONNRESET`, `ERR_CANCELED`, …), or the library's own code. */
   code?: string;
+  /** How long the endpoint asked to wait (its `Retry-After`), in ms. */
   retryAfterMs?: number;
 }
 
@@ -14,13 +17,19 @@ export interface WebhookErrorDetails {
  * `AxiosError` is turned into one of these before anything logs or returns it.
  */
 export class WebhookError extends Error {
+  /** Always `'WebhookError'`. */
   override readonly name = 'WebhookError';
+  /** The HTTP method of the failed call: batches are POSTed. */
   readonly method = 'POST';
+  /** The HTTP status the endpoint answered, when it answered. */
   readonly status?: number;
+  /** What failed below HTTP (`ECONNREFUSED`, `ECONNRESET`, …), when no status came back. */
   readonly code?: string;
+  /** How long the endpoint asked to wait (its `Retry-After`), in ms. */
   readonly retryAfterMs?: number;
 
   constructor(
+    /** The endpoint's origin (scheme, host and port): no path, query or credentials. */
     readonly origin: string,
     reason: string,
     details: WebhookErrorDetails = {},

@@ -1,7 +1,7 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { hostname } from 'node:os';
 
-/** Configuration of a {@link WebhookExporter}, as GO Feature Flag's webhook exporter takes it. */
+/** Configuration of a `WebhookExporter`, as GO Feature Flag's webhook exporter takes it. */
 export interface WebhookExporterOptions {
   /** Where batches are POSTed; http or https only. Required. */
   endpointUrl: string;
@@ -28,6 +28,7 @@ export interface WebhookExporterOptions {
 
 /** `'github'`: X-Hub-Signature-256; `'standard'`: Standard Webhooks; `'both'`: all of them, for migrating receivers. */
 export type SignatureScheme = 'github' | 'standard' | 'both';
+/** `'gzip'`: each body is gzipped and sent with `Content-Encoding: gzip`. */
 export type Compression = 'gzip';
 
 const SCHEMES: readonly SignatureScheme[] = ['github', 'standard', 'both'];

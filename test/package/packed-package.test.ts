@@ -2,17 +2,13 @@ import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { packOnce, pinned, ROOT as root, userEnv } from '../support/packed.js';
 
 /**
  * The package as a user meets it: `npm pack`, installed into a fresh project
  * with its peers, used through its public entry points and its bin.
  */
-const root = resolve(__dirname, '../..');
-const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
-  packages: Record<string, { version?: string }>;
-};
-const versionOf = (name: string): string => lock.packages[`node_modules/${name}`]!.version!;
 const peers = ['@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/sdk-logs', '@openfeature/server-sdk'];
 /** The flag SDKs of the four newer adapters: optional peers, installed only for the tests that say so. */
 const flagSdks = ['@launchdarkly/node-server-sdk', 'unleash-client', '@growthbook/growthbook', '@configcat/sdk'];
@@ -68,7 +64,7 @@ const FLAG_SDK_EVENTS = [
 ];
 
 function run(command: string, args: string[], cwd: string): string {
-  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: userEnv() });
 }
 
 describe('the packed package in a fresh project', function () {
@@ -78,11 +74,8 @@ describe('the packed package in a fresh project', function () {
 
   before(() => {
     project = mkdtempSync(join(tmpdir(), 'ff-webhook-user-'));
-    const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', project], root)) as Array<{
-      filename: string;
-      files: Array<{ path: string }>;
-    }>;
-    files = packed[0]!.files.map((file) => file.path);
+    const packed = packOnce();
+    files = packed.files;
     assert.ok(files.every((file) => !file.startsWith('src/') && !file.startsWith('test/')), 'only built files ship');
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-app', private: true }));
     run(
@@ -92,8 +85,8 @@ describe('the packed package in a fresh project', function () {
         '--prefer-offline',
         '--no-audit',
         '--no-fund',
-        join(project, packed[0]!.filename),
-        ...peers.map((peer) => `${peer}@${versionOf(peer)}`),
+        packed.tarball,
+        ...pinned(peers),
       ],
       project,
     );
@@ -107,15 +100,34 @@ describe('the packed package in a fresh project', function () {
     assert.deepEqual(files.filter((file) => file.endsWith('cli/main.js')), ['dist/cjs/src/cli/main.js']);
   });
 
+  it('says where it comes from: repository, homepage and bugs', () => {
+    const manifest = JSON.parse(readFileSync(join(project, 'node_modules/ff-webhook-exporter/package.json'), 'utf8')) as Record<string, unknown>;
+    assert.match((manifest.repository as { url?: string } | undefined)?.url ?? '', /^git\+https:\/\/github\.com\/.+\.git$/);
+    assert.match(String(manifest.homepage), /^https:\/\/github\.com\/.+#readme$/);
+    assert.match((manifest.bugs as { url?: string } | undefined)?.url ?? '', /^https:\/\/github\.com\/.+\/issues$/);
+    assert.equal(manifest.license, 'Apache-2.0');
+  });
+
   it('runs as npx ff-webhook-exporter too', () => {
     assert.match(run('npx', ['--no-install', 'ff-webhook-exporter', '--help'], project), /demo/);
+  });
+
+  it('npx of the package in an empty directory runs the CLI: the bin named like the package', () => {
+    // What `npx ff-webhook-exporter --help` does once published: npx picks, among the
+    // package's bins, the one named like the package. A tarball spec stands in for the registry.
+    const empty = mkdtempSync(join(tmpdir(), 'ff-webhook-empty-'));
+    try {
+      assert.match(run('npx', ['--yes', '--prefer-offline', `file:${packOnce().tarball}`, '--help'], empty), /^Usage: ff-webhook <command>/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it('tree-shakes: a bundle of verifySignature alone holds no axios or OTel code', () => {
     writeFileSync(join(project, 'verify.mjs'), "import { verifySignature } from 'ff-webhook-exporter'; console.log(verifySignature('b', 's', 'x'));");
     const esbuild = join(root, 'node_modules/.bin/esbuild');
     const bundle = run(esbuild, ['verify.mjs', '--bundle', '--platform=node', '--format=esm'], project);
-    assert.ok(bundle.length < 3000, `bundle is ${bundle.length} bytes`);
+    assert.ok(bundle.length < 1024, `under 1 kB, as issue 10 asks: the bundle is ${bundle.length} bytes`);
     assert.doesNotMatch(bundle, /axios|opentelemetry/);
   });
 

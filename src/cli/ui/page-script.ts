@@ -32,12 +32,17 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     var wanted = filterInput.value.trim().toLowerCase();
     return wanted === '' || flag.toLowerCase().indexOf(wanted) !== -1;
   }
+  // The top of an axis with four grid steps of a round, whole size (1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 25…),
+  // so every tick label is exact.
   function niceMax(value) {
-    if (value <= 4) return 4;
-    var step = Math.pow(10, Math.floor(Math.log10(value)));
-    var units = [1, 2, 2.5, 5, 10];
-    for (var i = 0; i < units.length; i++) if (units[i] * step >= value) return units[i] * step;
-    return 10 * step;
+    var want = Math.max(value, 4) / 4;
+    var power = Math.pow(10, Math.floor(Math.log10(want)));
+    var units = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+    for (var i = 0; i < units.length; i++) {
+      var step = units[i] * power;
+      if (Number.isInteger(step) && step >= want) return 4 * step;
+    }
+    return 40 * power;
   }
   function size(svg) {
     var box = svg.getBoundingClientRect();
@@ -61,9 +66,8 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     });
   }
 
-  function drawLines(svg, series) {
+  function drawLines(svg, dims, series) {
     svg.replaceChildren();
-    var dims = size(svg);
     var left = 44, bottom = 20, n = snapshot.windowSeconds;
     var max = 0;
     series.forEach(function (s) { s.perSecond.forEach(function (v) { if (v > max) max = v; }); });
@@ -78,9 +82,8 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     });
   }
 
-  function drawBars(svg, values, labels) {
+  function drawBars(svg, dims, values, labels) {
     svg.replaceChildren();
-    var dims = size(svg);
     var left = 44, bottom = 20;
     var max = niceMax(Math.max.apply(null, values.concat([0])));
     axes(svg, dims, max, left, bottom, labels(dims, left));
@@ -107,60 +110,93 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     });
   }
 
+  // Table rows are kept and only their changed text and attributes written, so a push at
+  // thousands of events per second costs no new nodes (and little style and layout work).
+  function setText(node, text) { if (node.textContent !== text) node.textContent = text; }
+  function setAttr(node, name, value) { value = String(value); if (node.getAttribute(name) !== value) node.setAttribute(name, value); }
+  function syncRows(body, count, create) {
+    while (body.rows.length < count) body.appendChild(create());
+    while (body.rows.length > count) body.deleteRow(-1);
+    return body.rows;
+  }
+
+  function totalsRow() {
+    var row = el('tr');
+    row.appendChild(el('td', { class: 'mono' }));
+    row.appendChild(el('td', { class: 'mono' }));
+    row.appendChild(el('td', { class: 'num count' }));
+    var share = el('td', { class: 'share' });
+    var bar = el('svg:svg', { viewBox: '0 0 100 10', preserveAspectRatio: 'none' });
+    bar.appendChild(el('svg:rect', { width: 100, height: 10, fill: '#eef1f5' }));
+    bar.appendChild(el('svg:rect', { width: 0, height: 10 }));
+    share.appendChild(bar);
+    row.appendChild(share);
+    return row;
+  }
   function drawTotals(series) {
-    var body = byId('totals').tBodies[0];
-    body.replaceChildren();
     var perFlag = new Map();
     series.forEach(function (s) { perFlag.set(s.flag, (perFlag.get(s.flag) || 0) + s.total); });
-    series.forEach(function (s) {
-      var row = el('tr', { 'data-flag': s.flag, 'data-variation': s.variation });
-      row.appendChild(el('td', { class: 'mono' }, s.flag));
-      row.appendChild(el('td', { class: 'mono' }, s.variation));
-      row.appendChild(el('td', { class: 'num count' }, String(s.total)));
-      var share = el('td', { class: 'share' });
-      var bar = el('svg:svg', { viewBox: '0 0 100 10', preserveAspectRatio: 'none' });
-      bar.appendChild(el('svg:rect', { width: 100, height: 10, fill: '#eef1f5' }));
-      bar.appendChild(el('svg:rect', { width: (100 * s.total / (perFlag.get(s.flag) || 1)).toFixed(2), height: 10, fill: color(s) }));
-      share.appendChild(bar);
-      row.appendChild(share);
-      body.appendChild(row);
+    var rows = syncRows(byId('totals').tBodies[0], series.length, totalsRow);
+    series.forEach(function (s, i) {
+      var row = rows[i];
+      setAttr(row, 'data-flag', s.flag);
+      setAttr(row, 'data-variation', s.variation);
+      setText(row.cells[0], s.flag);
+      setText(row.cells[1], s.variation);
+      setText(row.cells[2], number(s.total));
+      var bar = row.cells[3].firstChild.lastChild;
+      setAttr(bar, 'width', (100 * s.total / (perFlag.get(s.flag) || 1)).toFixed(2));
+      setAttr(bar, 'fill', color(s));
     });
     byId('totals-empty').classList.toggle('hidden', series.length > 0);
   }
 
+  function latestRow() {
+    var row = el('tr');
+    for (var i = 0; i < 6; i++) row.appendChild(el('td'));
+    return row;
+  }
   function drawLatest(latest) {
-    var body = byId('latest').tBodies[0];
-    body.replaceChildren();
-    latest.forEach(function (e) {
-      if (!matches(e.flag)) return;
-      var row = el('tr', { 'data-flag': e.flag, 'data-variation': e.variation });
+    var shown = latest.filter(function (e) { return matches(e.flag); });
+    var rows = syncRows(byId('latest').tBodies[0], shown.length, latestRow);
+    shown.forEach(function (e, i) {
+      var row = rows[i];
+      setAttr(row, 'data-flag', e.flag);
+      setAttr(row, 'data-variation', e.variation);
       var at = new Date(e.at);
       [at.toLocaleTimeString('en-GB') + '.' + String(at.getMilliseconds()).padStart(3, '0'), e.flag, e.variation, e.userKey, e.value, e.meta]
-        .forEach(function (text) { row.appendChild(el('td', { title: text }, text)); });
-      body.appendChild(row);
+        .forEach(function (text, j) {
+          var cell = row.cells[j];
+          if (cell.textContent === text) return;
+          cell.textContent = text;
+          cell.title = text;
+        });
     });
   }
 
   function render() {
     pending = false;
     if (snapshot === null) return;
+    // Every size is read before anything is written: one layout per frame, not one per chart.
+    var chart = byId('chart'), batchChart = byId('batch-chart'), sizeChart = byId('size-chart');
+    var dims = [size(chart), size(batchChart), size(sizeChart)];
     var t = snapshot.totals;
     var last = snapshot.eventsPerSecond.length - 2; // the last whole second
-    byId('batches').textContent = number(t.batches);
-    byId('events').textContent = number(t.events);
-    byId('events-rate').textContent = number(snapshot.eventsPerSecond[last]);
-    byId('batches-rate').textContent = number(snapshot.batchesPerSecond[last]);
-    byId('mean-size').textContent = t.batches === 0 ? '–' : number(t.events / t.batches);
-    byId('failures').textContent = number(t.signatureFailures);
+    setText(byId('batches'), number(t.batches));
+    setText(byId('events'), number(t.events));
+    setText(byId('events-rate'), number(snapshot.eventsPerSecond[last]));
+    setText(byId('batches-rate'), number(snapshot.batchesPerSecond[last]));
+    setText(byId('mean-size'), t.batches === 0 ? '–' : number(t.events / t.batches));
+    setText(byId('failures'), number(t.signatureFailures));
     byId('failures-tile').classList.toggle('bad', t.signatureFailures > 0);
-    byId('rejected').textContent = number(t.rejected);
-    byId('duplicates').textContent = number(t.duplicates);
+    setText(byId('rejected'), number(t.rejected));
+    setText(byId('duplicates'), number(t.duplicates));
     var series = snapshot.series.filter(function (s) { return matches(s.flag); });
-    drawLines(byId('chart'), series);
+    drawLines(chart, dims[0], series);
     drawLegend(series);
     drawTotals(series);
-    drawBars(byId('batch-chart'), snapshot.batchesPerSecond, function (dims, left) { return timeLabels(dims, left, snapshot.windowSeconds); });
-    drawBars(byId('size-chart'), snapshot.recentBatchSizes, function (dims, left) {
+    drawBars(batchChart, dims[1], snapshot.batchesPerSecond, function (dims, left) { return timeLabels(dims, left, snapshot.windowSeconds); });
+    drawBars(sizeChart, dims[2], snapshot.recentBatchSizes, function (dims, left) {
       return [{ x: left, anchor: 'start', text: 'older' }, { x: dims.w - 4, anchor: 'end', text: 'newest' }];
     });
     drawLatest(snapshot.latest);

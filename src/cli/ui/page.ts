@@ -83,7 +83,7 @@ main { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16p
 .tile .value { font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; }
 .tile.bad { border-color: var(--bad); }
 .tile.bad .value { color: var(--bad); }
-.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; min-width: 0; }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; min-width: 0; contain: content; }
 .card.wide { grid-column: 1 / -1; }
 h2 { margin: 0 0 8px; font-size: 14px; font-weight: 600; }
 h2 small { font-weight: 400; color: var(--muted); margin-left: 6px; }
@@ -102,7 +102,9 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 th.share { width: 30%; }
 td.share svg { display: block; width: 100%; height: 10px; }
 td.mono, #latest td { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
-#latest td { max-width: 320px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+#latest { table-layout: fixed; }
+#latest th:nth-child(1) { width: 110px; } #latest th:nth-child(2) { width: 20%; } #latest th:nth-child(3) { width: 12%; } #latest th:nth-child(4) { width: 14%; }
+#latest td { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .scroll { max-height: 420px; overflow: auto; }
 .empty { color: var(--muted); margin: 8px 0 0; }
 .hidden { display: none; }
