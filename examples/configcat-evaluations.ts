@@ -6,8 +6,8 @@
  * `getClient` your SDK key and drop `flagOverrides` and `offline`.
  */
 import * as configcat from '@configcat/sdk/node';
-import { trackConfigCatEvaluations } from '../adapters/configcat/index.js';
-import { BatchProcessor, WebhookExporter } from '../src/index.js';
+import { trackConfigCatEvaluations } from 'ff-webhook-exporter/configcat';
+import { BatchProcessor, WebhookExporter } from 'ff-webhook-exporter';
 import { startEmbeddedReceiver } from './embedded-receiver.js';
 
 const SECRET = 'example-secret';

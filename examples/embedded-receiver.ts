@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createReceiver } from '../src/index.js';
+import { createReceiver } from 'ff-webhook-exporter';
 
 export interface EmbeddedReceiver {
   endpointUrl: string;

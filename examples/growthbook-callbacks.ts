@@ -7,8 +7,8 @@
  * `GrowthBookClient` your `clientKey` and call `init()` without a payload.
  */
 import { GrowthBookClient } from '@growthbook/growthbook';
-import { growthBookCallbacks } from '../adapters/growthbook/index.js';
-import { BatchProcessor, WebhookExporter } from '../src/index.js';
+import { growthBookCallbacks } from 'ff-webhook-exporter/growthbook';
+import { BatchProcessor, WebhookExporter } from 'ff-webhook-exporter';
 import { startEmbeddedReceiver } from './embedded-receiver.js';
 
 const SECRET = 'example-secret';

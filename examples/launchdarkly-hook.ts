@@ -7,8 +7,8 @@
  * `updateProcessor`, `sendEvents` and `diagnosticOptOut`.
  */
 import { basicLogger, init, integrations } from '@launchdarkly/node-server-sdk';
-import { LaunchDarklyEventHook } from '../adapters/launchdarkly/index.js';
-import { BatchProcessor, WebhookExporter } from '../src/index.js';
+import { LaunchDarklyEventHook } from 'ff-webhook-exporter/launchdarkly';
+import { BatchProcessor, WebhookExporter } from 'ff-webhook-exporter';
 import { startEmbeddedReceiver } from './embedded-receiver.js';
 
 const SECRET = 'example-secret';

@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InMemoryProvider } from '@openfeature/server-sdk';
 import { createReceiver } from 'ff-webhook-exporter';
+import { TrackingProvider } from 'ff-webhook-exporter/openfeature';
 
 const secret = 'example-secret';
 const server = createServer(
@@ -26,7 +27,7 @@ const endpointUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/
 // The README's recipe: one processor per process, its hook registered globally.
 import { OpenFeature } from '@openfeature/server-sdk';
 import { BatchProcessor, WebhookExporter } from 'ff-webhook-exporter';
-import { FeatureEventHook, TrackingProvider } from 'ff-webhook-exporter/openfeature';
+import { FeatureEventHook } from 'ff-webhook-exporter/openfeature';
 
 const processor = new BatchProcessor(new WebhookExporter({ endpointUrl, secret }));
 OpenFeature.addHooks(new FeatureEventHook(processor, { metadata: { env: 'prod' } }));

@@ -8,8 +8,8 @@
  */
 import { once } from 'node:events';
 import { InMemStorageProvider, Unleash } from 'unleash-client';
-import { trackUnleashImpressions } from '../adapters/unleash/index.js';
-import { BatchProcessor, WebhookExporter } from '../src/index.js';
+import { trackUnleashImpressions } from 'ff-webhook-exporter/unleash';
+import { BatchProcessor, WebhookExporter } from 'ff-webhook-exporter';
 import { startEmbeddedReceiver } from './embedded-receiver.js';
 
 const SECRET = 'example-secret';

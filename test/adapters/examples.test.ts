@@ -111,4 +111,11 @@ describe('adapter examples run and deliver', () => {
       counts: { accepted: 3, delivered: 3 },
     });
   });
+
+  it('examples/durable-spool.ts: only the tracked flags, through a spool, one signed batch', async () => {
+    const stdout = await example('durable-spool');
+    assert.match(stdout, /^received batch [0-9a-f-]{36} with 2 events/m);
+    assert.doesNotMatch(stdout, /"key":"internal-tuning"/);
+    assert.match(stdout, /^stats: \{"accepted":2,"delivered":2,"pending":0,"inFlight":0,"dropped":\{"overflow":0,"invalid":0,"shutdown":0,"corrupt":0\},"failedExports":0\}$/m);
+  });
 });

@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packOnce, pinned, ROOT as root, userEnv } from '../support/packed.js';
+import { installedVersion, packOnce, pinned, ROOT as root, userEnv } from '../support/packed.js';
 
 /**
  * The package as a user meets it: `npm pack`, installed into a fresh project
@@ -229,7 +229,7 @@ describe('the packed package in a fresh project', function () {
 
   describe('with the flag SDKs installed', () => {
     before(() => {
-      run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...flagSdks.map((sdk) => `${sdk}@${versionOf(sdk)}`)], project);
+      run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...flagSdks.map((sdk) => `${sdk}@${installedVersion(sdk)}`)], project);
     });
 
     it('each flag-SDK adapter records the real SDK through import', () => {
