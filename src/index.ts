@@ -10,6 +10,7 @@ export { createReceiver, payloadProblem, DEFAULT_MAX_BODY_BYTES } from './receiv
 export type { ReceiverOptions, WebhookPayload, BatchInfo } from './receiver.js';
 export { BatchProcessor } from './batch-processor.js';
 export type { BatchProcessorOptions, ProcessorStats, LastExportError } from './batch-processor.js';
+export type { SpoolOptions } from './spool/spool-options.js';
 export { WebhookExporter } from './webhook/webhook-exporter.js';
 export type { WebhookExporterOptions, SignatureScheme, Compression } from './webhook/webhook-options.js';
 export { WebhookError } from './webhook/errors.js';

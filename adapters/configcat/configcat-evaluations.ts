@@ -7,25 +7,35 @@ import { MetadataCache } from '../shared/metadata-cache.js';
 
 /** ConfigCat's `IUser`. */
 export interface ConfigCatUser {
+  /** The User object's identifier: the user key of the event. */
   identifier: string;
 }
 
 /** ConfigCat's `EvaluationDetails`, as the `flagEvaluated` hook passes it. */
 export interface ConfigCatEvaluationDetails {
+  /** The setting's key. */
   readonly key: string;
+  /** The value the caller got: the setting's value, or the caller's default. */
   readonly value: unknown;
+  /** The SDK's variation id; null or absent when the setting has none. */
   readonly variationId?: string | null;
+  /** The User object the setting was evaluated for, if any. */
   readonly user?: ConfigCatUser;
+  /** True when the caller's default came back (an error, or a missing setting). */
   readonly isDefaultValue: boolean;
   /** An `EvaluationErrorCode`: 0 when there was no error. */
   readonly errorCode?: number;
+  /** The targeting rule that matched, if one did. */
   readonly matchedTargetingRule?: unknown;
+  /** The percentage option that matched, if one did. */
   readonly matchedPercentageOption?: unknown;
 }
 
 /** What the adapter needs of a ConfigCat client: its hooks. */
 export interface ConfigCatHookSource {
+  /** Subscribes a listener to the client's `flagEvaluated` hook. */
   on(event: 'flagEvaluated', listener: (details: ConfigCatEvaluationDetails) => void): unknown;
+  /** Unsubscribes a listener from the client's `flagEvaluated` hook. */
   off(event: 'flagEvaluated', listener: (details: ConfigCatEvaluationDetails) => void): unknown;
 }
 

@@ -8,15 +8,22 @@ import { MetadataCache } from '../shared/metadata-cache.js';
 
 /** GrowthBook's `FeatureResult`. */
 export interface GrowthBookFeatureResult {
+  /** The feature's value; null when the caller's default comes back. */
   value: unknown;
   /** 'unknownFeature', 'defaultValue', 'force', 'override', 'experiment', 'prerequisite', 'cyclicPrerequisite'. */
   source: string;
+  /** The id of the rule that served the value; empty or absent for none. */
   ruleId?: string;
-  experimentResult?: { key: string };
+  /** The experiment's result, when an experiment rule served the value. */
+  experimentResult?: {
+    /** The variation's key (its `meta` key, or its index as a string). */
+    key: string;
+  };
 }
 
 /** GrowthBook's `Experiment`, as far as an exposure needs it. */
 export interface GrowthBookExperiment {
+  /** The experiment's key. */
   key: string;
 }
 
@@ -24,11 +31,13 @@ export interface GrowthBookExperiment {
 export interface GrowthBookExperimentResult {
   /** The variation's key (its `meta` key, or its index as a string). */
   key: string;
+  /** The value the variation assigns. */
   value: unknown;
 }
 
 /** The user GrowthBook passes to callbacks (`TrackingUserContext`). */
 export interface GrowthBookUser {
+  /** The user's attributes, as GrowthBook targets on them. */
   attributes?: Record<string, unknown>;
 }
 
@@ -47,7 +56,9 @@ export interface GrowthBookCallbackOptions extends AdapterOptions {
 
 /** The two callbacks, to spread into the `GrowthBook` or `GrowthBookClient` options. */
 export interface GrowthBookCallbacks {
+  /** Called by GrowthBook for each feature evaluation; adds a `FeatureEvent`. */
   onFeatureUsage(key: string, result: GrowthBookFeatureResult, user?: GrowthBookUser): void;
+  /** Called by GrowthBook for each experiment exposure; adds a `TrackingEvent`. */
   trackingCallback(experiment: GrowthBookExperiment, result: GrowthBookExperimentResult, user?: GrowthBookUser): void;
 }
 

@@ -8,26 +8,39 @@ import { MetadataCache } from '../shared/metadata-cache.js';
 
 /** One kind's part of an LDContext (or a legacy LDUser). */
 export interface LaunchDarklyContextPart {
+  /** The context's key: the user key of the event. */
   key?: string;
+  /** The SDK's anonymous flag; true gives `contextKind: 'anonymousUser'`. */
   anonymous?: boolean;
 }
 
 /** An LDContext: a legacy user, one kind, or `kind: 'multi'` with one part per kind (read as a record). */
 export interface LaunchDarklyContext extends LaunchDarklyContextPart {
+  /** The context kind (`'user'`, another kind, or `'multi'`); absent for a legacy user. */
   kind?: string;
 }
 
 /** The `EvaluationSeriesContext` the SDK passes to a hook. */
 export interface LaunchDarklyEvaluationSeriesContext {
+  /** The key of the flag evaluated. */
   readonly flagKey: string;
+  /** The context the flag was evaluated for. */
   readonly context: LaunchDarklyContext;
 }
 
 /** The `LDEvaluationDetail` the SDK passes to `afterEvaluation`. */
 export interface LaunchDarklyEvaluationDetail {
+  /** The value the caller got: the flag's variation, or the caller's default. */
   value: unknown;
+  /** The SDK's variation index; absent when the caller's default came back. */
   variationIndex?: number | null;
-  reason: { kind: string; errorKind?: string };
+  /** The SDK's `LDEvaluationReason`, as far as the hook reads it. */
+  reason: {
+    /** The reason's kind: `'OFF'`, `'FALLTHROUGH'`, `'TARGET_MATCH'`, `'RULE_MATCH'`, `'PREREQUISITE_FAILED'` or `'ERROR'`. */
+    kind: string;
+    /** With kind `'ERROR'`: what went wrong (`'FLAG_NOT_FOUND'`, `'WRONG_TYPE'`, …). */
+    errorKind?: string;
+  };
 }
 
 /** The data a hook's stages hand on to each other (`EvaluationSeriesData`). */
@@ -64,7 +77,10 @@ export class LaunchDarklyEventHook {
   }
 
   /** The hook's name, as the SDK asks for it. */
-  getMetadata(): { readonly name: string } {
+  getMetadata(): {
+    /** The hook's name: `'LaunchDarklyEventHook'`. */
+    readonly name: string;
+  } {
     return { name: ADAPTER };
   }
 

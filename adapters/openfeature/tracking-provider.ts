@@ -16,6 +16,7 @@ import { contextKindOf, definedEntries, userKeyOf } from './evaluation-context.j
 
 /** Where `TrackingProvider` puts its events: a `BatchProcessor`, or anything with `add`. */
 export interface TrackingEventSink {
+  /** Takes one tracking event; synchronous, as `BatchProcessor.add` is. */
   add(event: TrackingEvent): void;
 }
 

@@ -9,11 +9,13 @@ import type { ExportableEvent, FeatureEvent } from '../../src/events.js';
 
 /** Where an adapter puts its events: a `BatchProcessor`, or anything with `add`. */
 export interface FeatureEventSink {
+  /** Takes one feature event; synchronous, as `BatchProcessor.add` is. */
   add(event: FeatureEvent): void;
 }
 
 /** A sink that also takes tracking events (GrowthBook's experiment exposures). */
 export interface EventSink {
+  /** Takes one feature or tracking event; synchronous, as `BatchProcessor.add` is. */
   add(event: ExportableEvent): void;
 }
 

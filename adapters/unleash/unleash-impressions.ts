@@ -7,22 +7,31 @@ import { MetadataCache } from '../shared/metadata-cache.js';
 
 /** The Unleash context of an evaluation, as the impression event carries it. */
 export interface UnleashContext {
+  /** The context's user id: the user key of the event. */
   userId?: string;
+  /** The context's session id: the anonymous key when there is no user id. */
   sessionId?: string;
 }
 
 /** The payload of an `impression` event (unleash-client's `ImpressionEvent`). */
 export interface UnleashImpressionEvent {
+  /** What was called: `'isEnabled'` or `'getVariant'`. */
   eventType: string;
+  /** The Unleash context of the evaluation. */
   context: UnleashContext;
+  /** Whether the toggle was enabled for that context. */
   enabled: boolean;
+  /** The toggle's name. */
   featureName: string;
+  /** The variant's name; present for `getVariant` only. */
   variant?: string;
 }
 
 /** What the adapter needs of an `Unleash` instance: its event emitter. */
 export interface UnleashEventSource {
+  /** Subscribes a listener to the client's `impression` events. */
   on(event: 'impression', listener: (event: UnleashImpressionEvent) => void): unknown;
+  /** Unsubscribes a listener from the client's `impression` events. */
   off(event: 'impression', listener: (event: UnleashImpressionEvent) => void): unknown;
 }
 

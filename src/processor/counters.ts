@@ -8,12 +8,28 @@ export interface LastExportError {
 
 /** A snapshot of a processor's accounting (SPEC §4 rule 6 holds on every one). */
 export interface ProcessorStats {
+  /** Events taken by `add()` since construction (replayed spool events counted once). */
   accepted: number;
+  /** Events the endpoint has acknowledged. */
   delivered: number;
+  /** Events waiting for a flush, including batches waiting for another attempt. */
   pending: number;
+  /** Events in the export under way (at most one per processor). */
   inFlight: number;
-  dropped: { overflow: number; invalid: number; shutdown: number; corrupt: number };
+  /** Events given up on, by cause. */
+  dropped: {
+    /** Oldest events dropped past `maxBufferedEvents` (or a spool's `maxBytes`). */
+    overflow: number;
+    /** Events that failed validation, were too large alone, or were refused 413 alone. */
+    invalid: number;
+    /** Events not delivered by `shutdown()`'s deadline, or added after it. */
+    shutdown: number;
+    /** Events lost to a corrupt spool record (SPEC §10); 0 without a spool. */
+    corrupt: number;
+  };
+  /** Failed export attempts (a 413 split is not one). */
   failedExports: number;
+  /** The last failed export, if any. */
   lastError?: LastExportError;
 }
 
