@@ -10,6 +10,10 @@ export default {
   plugin: ['./scripts/typedoc-module-names.mjs'],
   readme: 'README.md',
   treatWarningsAsErrors: true,
+  // Source links from the repository's address, not from git: a checkout without a remote
+  // (or with another one) builds the same reference.
+  disableGit: true,
+  sourceLinkTemplate: 'https://github.com/ff-webhook-exporter/ff-webhook-exporter/blob/main/{path}#L{line}',
   validation: { notExported: true, invalidLink: true, rewrittenLink: true, notDocumented: true, unusedMergeModuleWith: true },
   highlightLanguages: ['bash', 'go', 'json', 'sh', 'ts', 'typescript', 'javascript'],
   // Exports still without TSDoc, in files being rewritten elsewhere (the processor
