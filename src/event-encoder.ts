@@ -1,4 +1,6 @@
 import type { FeatureEvent, TrackingEvent } from './events.js';
+import { FeatureTails, flatSize } from './feature-tails.js';
+import { sortKeys } from './go-key-order.js';
 
 /**
  * The one JSON walker (SPEC §2): it decides both whether an event is valid
@@ -20,14 +22,6 @@ export const MAX_JSON_DEPTH = 512;
 
 type ToJSON = { toJSON(): unknown };
 
-/** Flag keys up to this length have their feature tails remembered. */
-const QUOTED_MAX_LENGTH = 256;
-/** Larger metadata maps are written each time: comparing them would cost as much. */
-const TAIL_MAX_METADATA = 8;
-const TAILS_PER_FLAG = 16;
-/** After this many tail look-ups, caching stops if fewer than a quarter of them hit (tens of thousands of flags). */
-const TAIL_PROBE = 8192;
-
 /** A `new String()`, `new Number()` or `new Boolean()`: JSON writes the primitive inside. */
 export function isBoxedPrimitive(value: object): value is { valueOf(): string | number | boolean } {
   return value instanceof String || value instanceof Number || value instanceof Boolean;
@@ -46,68 +40,7 @@ function hasEntries(value: Record<string, unknown>): boolean {
   return false;
 }
 
-/**
- * Go sorts map keys by their UTF-8 bytes, which is code point order. JavaScript's
- * `<` compares UTF-16 units, which differs only when a surrogate (an astral
- * character) meets a unit in U+E000-U+FFFF; those rare keys take the slow path.
- */
-function goKeyOrder(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x >= 0xd800 && x <= 0xdfff) x += 0x10000;
-    if (y >= 0xd800 && y <= 0xdfff) y += 0x10000;
-    return x - y;
-  }
-  return a.length - b.length;
-}
 
-function hasHighUnits(keys: readonly string[]): boolean {
-  for (const key of keys) {
-    for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) >= 0xd800) return true;
-  }
-  return false;
-}
-
-/** Sorts map keys in place as Go does; maps here are small, where insertion sort beats Array#sort. */
-function sortKeys(keys: string[]): void {
-  if (keys.length < 2) return;
-  if (hasHighUnits(keys)) {
-    keys.sort(goKeyOrder);
-    return;
-  }
-  if (keys.length > 32) {
-    keys.sort();
-    return;
-  }
-  for (let i = 1; i < keys.length; i++) {
-    const key = keys[i]!;
-    let j = i - 1;
-    while (j >= 0 && keys[j]! > key) {
-      keys[j + 1] = keys[j]!;
-      j--;
-    }
-    keys[j + 1] = key;
-  }
-}
-
-/**
- * The JSON of everything after `creationDate` in a feature event, kept per
- * flag with what it was written from and reused only when every field is
- * equal, so the bytes are the same as writing them again.
- */
-interface FeatureTail {
-  variation: string;
-  value: unknown;
-  isDefault: boolean;
-  version: string;
-  source: string;
-  metadata: Record<string, unknown> | undefined;
-  metadataSize: number;
-  json: string;
-}
 
 /** JSON of frozen flat maps (the OpenFeature hook reuses one per provider and reason): they cannot change. */
 const frozenMaps = new WeakMap<object, string>();
@@ -118,11 +51,7 @@ export class EventEncoder {
   problem: string | undefined;
   private path = '';
   private readonly stack: object[] = [];
-  private readonly tails = new Map<string, FeatureTail[]>();
-  private tailLookups = 0;
-  private tailHits = 0;
-  private probed = false;
-  private cachingTails = true;
+  private readonly tails = new FeatureTails();
 
   /** One event's JSON, or undefined with `problem` set when the event is invalid (SPEC §2). */
   encode(event: unknown): string | undefined {
@@ -288,44 +217,10 @@ export class EventEncoder {
     source: string,
     metadata: Record<string, unknown> | undefined,
   ): string | undefined {
-    const value = event.value;
-    const metadataSize = metadata === undefined ? 0 : flatSize(metadata, TAIL_MAX_METADATA);
-    const cacheable =
-      this.cachingTails && (typeof value !== 'object' || value === null) && metadataSize >= 0 && event.key.length <= QUOTED_MAX_LENGTH;
-    if (!cacheable) return this.writeTail(event, version, source, metadata);
-    let tails = this.tails.get(event.key);
-    if (tails !== undefined) {
-      for (let i = 0; i < tails.length; i++) {
-        const tail = tails[i]!;
-        if (
-          tail.variation === event.variation &&
-          tail.value === value &&
-          tail.isDefault === event.default &&
-          tail.version === version &&
-          tail.source === source &&
-          sameMetadata(tail, metadata)
-        ) {
-          this.tailHits++;
-          return tail.json;
-        }
-      }
-    }
+    const found = this.tails.find(event, version, source, metadata);
+    if (found !== undefined) return found;
     const json = this.writeTail(event, version, source, metadata);
-    if (json === undefined) return undefined;
-    const looked = ++this.tailLookups + this.tailHits;
-    if (!this.probed && looked >= TAIL_PROBE && (this.probed = true) && this.tailHits * 4 < looked) {
-      // Mostly distinct flags: remembering them costs more than it saves.
-      this.cachingTails = false;
-      this.tails.clear();
-      return json;
-    }
-    if (tails === undefined) {
-      tails = [];
-      this.tails.set(event.key, tails);
-    }
-    if (tails.length >= TAILS_PER_FLAG) tails.length = 0;
-    // A copy of the metadata: the caller may change its map later; the cached bytes must not follow.
-    tails.push({ variation: event.variation, value, isDefault: event.default, version, source, metadata: metadata && { ...metadata }, metadataSize, json });
+    if (json !== undefined) this.tails.remember(event, version, source, metadata, json);
     return json;
   }
 
@@ -361,24 +256,3 @@ export class EventEncoder {
   }
 }
 
-/** Entries of a map whose values are all primitives, or -1 (more than `max`, or a nested value). */
-function flatSize(map: Record<string, unknown>, max: number): number {
-  let size = 0;
-  for (const key in map) {
-    const item = map[key];
-    if (typeof item === 'object' && item !== null) return -1;
-    if (++size > max) return -1;
-  }
-  return size;
-}
-
-function sameMetadata(tail: FeatureTail, metadata: Record<string, unknown> | undefined): boolean {
-  const cached = tail.metadata;
-  if (cached === undefined || metadata === undefined) return cached === metadata;
-  let size = 0;
-  for (const key in metadata) {
-    if (cached[key] !== metadata[key] || !(key in cached)) return false;
-    size++;
-  }
-  return size === tail.metadataSize;
-}
