@@ -30,6 +30,11 @@ export class EventQueue<T> {
     return this.size === 0 ? undefined : this.items[this.head];
   }
 
+  /** The event `index` places from the oldest, left in place. */
+  at(index: number): T | undefined {
+    return index < 0 || index >= this.size ? undefined : this.items[(this.head + index) & (this.items.length - 1)];
+  }
+
   shift(): T | undefined {
     if (this.size === 0) return undefined;
     const item = this.items[this.head];

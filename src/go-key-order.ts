@@ -4,8 +4,9 @@
  * Go sorts map keys by their UTF-8 bytes, which is code point order. JavaScript's
  * `<` compares UTF-16 units, which differs only when a surrogate (an astral
  * character) meets a unit in U+E000-U+FFFF; those rare keys take the slow path.
+ * Negative when `a` comes first.
  */
-function goKeyOrder(a: string, b: string): number {
+export function goKeyOrder(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     let x = a.charCodeAt(i);

@@ -1,3 +1,4 @@
+import { encodeSlice } from './encoded-slice.js';
 import { EventEncoder } from './event-encoder.js';
 import type { ExportableEvent } from './events.js';
 
@@ -28,13 +29,6 @@ export const BODY_SUFFIX = ']}';
 
 /** `{"meta":{...},"events":[...]}` as UTF-8 bytes, the one buffer that is signed and sent. */
 export function serializeBatch(meta: Readonly<Record<string, string>>, events: readonly ExportableEvent[]): SerializedBatch {
-  const encoder = new EventEncoder();
-  const parts: string[] = [];
-  for (let i = 0; i < events.length; i++) {
-    const json = encoder.encode(events[i]);
-    if (json !== undefined) parts.push(json);
-  }
-  // join() yields one flat string: cheaper to encode than a long chain of concatenations.
-  const json = bodyPrefix(meta) + parts.join(',') + BODY_SUFFIX;
-  return { body: Buffer.from(json, 'utf8'), eventCount: parts.length, invalid: events.length - parts.length };
+  const { bytes, invalid } = encodeSlice(new EventEncoder(), events, { head: bodyPrefix(meta), tail: BODY_SUFFIX });
+  return { body: bytes, eventCount: events.length - invalid, invalid };
 }

@@ -17,6 +17,7 @@ export const BATCH_ID = Symbol.for('ff-webhook-exporter.batchId');
 
 const OPEN = Buffer.from('[');
 const CLOSE = Buffer.from(']');
+const COMMA = Buffer.from(',');
 
 /**
  * A batch is a value that owns its id (SPEC §4 rule 3), its events and their
@@ -70,20 +71,24 @@ export class Batch {
     return this.seqList === undefined ? [] : this.seqList.slice(this.start);
   }
 
-  /** Appends one slice of encoded events (the slice's JSON texts, in order, with their UTF-8 lengths and spool seqs). */
-  append(events: readonly ExportableEvent[], json: readonly string[], bytes: readonly number[], seqs?: readonly number[]): void {
+  /**
+   * Appends encoded events: `json` is their JSON joined by "," (a view, not a
+   * copy), `bytes` each one's UTF-8 length, `seqs` their spool seqs.
+   */
+  append(events: readonly ExportableEvent[], json: Buffer, bytes: ArrayLike<number>, seqs?: readonly number[]): void {
     if (events.length === 0) return;
     if (seqs !== undefined) {
       const list = (this.seqList ??= []);
       for (let i = 0; i < seqs.length; i++) list.push(seqs[i]!);
     }
     let end = this.ends.length === 0 ? -1 : this.ends[this.ends.length - 1]!;
-    for (let i = 0; i < bytes.length; i++) {
+    for (let i = 0; i < events.length; i++) {
       end += 1 + bytes[i]!;
       this.ends.push(end);
       this.events.push(events[i]!);
     }
-    this.content.push(Buffer.from((this.content.length === 0 ? '' : ',') + json.join(','), 'utf8'));
+    if (this.content.length > 0) this.content.push(COMMA);
+    this.content.push(json);
   }
 
   /** Drops the `count` oldest events of a batch never sent (overflow); a prepared one becomes a new batch. Gives their seqs. */

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { encodeSlice, type EncodedSlice } from '../encoded-slice.js';
 import type { EventEncoder } from '../event-encoder.js';
 import type { EventQueue } from '../event-queue.js';
 import type { ExportableEvent } from '../events.js';
@@ -7,8 +8,8 @@ import type { Batch } from './batch.js';
 
 /** How long one slice of a batch's formation may hold the event loop before it yields. */
 const SLICE_MS = 4;
-/** Events encoded between two looks at the clock. */
-const CLOCK_EVERY = 128;
+/** Events encoded together between two looks at the clock. */
+const CLOCK_EVERY = 256;
 
 /** Where a slice takes its events from. */
 export interface SliceSource {
@@ -30,6 +31,43 @@ export interface SliceOutcome {
   problem: string | undefined;
 }
 
+/** Events taken from one encoded slice, appended to the batch one contiguous range of bytes at a time. */
+export class TakenEvents {
+  events: ExportableEvent[] = [];
+  sizes: number[] = [];
+  seqs: number[] | undefined;
+  private from = -1;
+  private to = -1;
+
+  constructor(
+    private readonly batch: Batch,
+    private readonly slice: EncodedSlice,
+    spooled: boolean,
+  ) {
+    if (spooled) this.seqs = [];
+  }
+
+  take(i: number, event: ExportableEvent, seq: number): void {
+    const { starts, ends } = this.slice;
+    // A dropped oversized event between two taken ones leaves a gap in the bytes.
+    if (this.from !== -1 && starts[i] !== this.to + 1) this.flush();
+    if (this.from === -1) this.from = starts[i]!;
+    this.to = ends[i]!;
+    this.events.push(event);
+    this.sizes.push(ends[i]! - starts[i]!);
+    this.seqs?.push(seq);
+  }
+
+  flush(): void {
+    if (this.from === -1) return;
+    this.batch.append(this.events, this.slice.bytes.subarray(this.from, this.to), this.sizes, this.seqs);
+    this.events = [];
+    this.sizes = [];
+    if (this.seqs !== undefined) this.seqs = [];
+    this.from = -1;
+  }
+}
+
 /**
  * Moves events from the queue's head into `batch`, encoding each once, until
  * the batch is full (maxBatchSize events, or the next event would pass
@@ -46,57 +84,48 @@ export function fillSlice(
   const { queue, untilSeq, seqBase, spool } = source;
   const { maxBatchSize, maxBatchBytes } = limits;
   const deadline = performance.now() + SLICE_MS;
-  let events: ExportableEvent[] = [];
-  let texts: string[] = [];
-  let sizes: number[] = [];
-  let seqs: number[] | undefined = spool === undefined ? undefined : [];
   let added = 0;
   let count = batch.length;
   let bytes = batch.byteLength;
   let invalid = 0;
   let problem: string | undefined;
-  let complete = false;
-  // The texts go into the batch's bytes every CLOCK_EVERY events, inside the time budget:
-  // joining and encoding them costs as much as writing them.
-  const flush = (): void => {
-    batch.append(events, texts, sizes, seqs);
-    added += events.length;
-    events = [];
-    texts = [];
-    sizes = [];
-    if (seqs !== undefined) seqs = [];
-  };
-  for (let seen = 1; ; seen++) {
-    if (count >= maxBatchSize || queue.length === 0 || queue.headSeq >= untilSeq) {
-      complete = true;
-      break;
-    }
-    const event = queue.peek()!;
-    const text = encoder.encode(event);
-    const size = text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
-    if (text === undefined || size > maxBatchBytes) {
-      spool?.release([seqBase + queue.headSeq]);
-      queue.shift();
-      invalid++;
-      problem ??= text === undefined ? encoder.problem : `one event is ${size} bytes, over maxBatchBytes (${maxBatchBytes})`;
-      continue;
-    }
-    if (count > 0 && bytes + 1 + size > maxBatchBytes) {
-      complete = true;
-      break;
-    }
-    seqs?.push(seqBase + queue.headSeq);
+  const drop = (why: string | undefined): void => {
+    spool?.release([seqBase + queue.headSeq]);
     queue.shift();
-    events.push(event);
-    texts.push(text);
-    sizes.push(size);
-    bytes += (count > 0 ? 1 : 0) + size;
-    count++;
-    if (seen % CLOCK_EVERY === 0) {
-      flush();
-      if (performance.now() > deadline) break;
+    invalid++;
+    problem ??= why;
+  };
+  for (;;) {
+    const room = Math.min(maxBatchSize - count, queue.length, untilSeq - queue.headSeq);
+    if (room <= 0) return { complete: true, added, invalid, problem };
+    const events = new Array<ExportableEvent>(Math.min(room, CLOCK_EVERY));
+    for (let i = 0; i < events.length; i++) events[i] = queue.at(i)!;
+    const slice = encodeSlice(encoder, events);
+    const taken = new TakenEvents(batch, slice, spool !== undefined);
+    let full = false;
+    for (let i = 0; i < events.length; i++) {
+      const start = slice.starts[i]!;
+      if (start === -1) {
+        drop(slice.problem);
+        continue;
+      }
+      const size = slice.ends[i]! - start;
+      if (size > maxBatchBytes) {
+        drop(`one event is ${size} bytes, over maxBatchBytes (${maxBatchBytes})`);
+        continue;
+      }
+      if (count > 0 && bytes + 1 + size > maxBatchBytes) {
+        full = true;
+        break;
+      }
+      taken.take(i, events[i]!, seqBase + queue.headSeq);
+      queue.shift();
+      bytes += (count > 0 ? 1 : 0) + size;
+      count++;
+      added++;
     }
+    taken.flush();
+    if (full) return { complete: true, added, invalid, problem };
+    if (performance.now() > deadline) return { complete: false, added, invalid, problem };
   }
-  flush();
-  return { complete, added, invalid, problem };
 }

@@ -1,9 +1,10 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { encodeSlice } from '../encoded-slice.js';
 import { EventEncoder } from '../event-encoder.js';
 import { EventQueue } from '../event-queue.js';
 import type { ExportableEvent } from '../events.js';
 import { Batch, type SplitFamily } from './batch.js';
-import { fillSlice } from './fill-slice.js';
+import { fillSlice, TakenEvents } from './fill-slice.js';
 import type { Spool } from '../spool/spool.js';
 import type { Counters } from './counters.js';
 import { processorLog } from './log.js';
@@ -140,30 +141,38 @@ export class PendingBatches {
    */
   adoptRecovered(recovered: readonly { id?: string; events: readonly ExportableEvent[]; seqs: readonly number[] }[]): void {
     const encoder = new EventEncoder();
+    const { maxBatchSize, maxBatchBytes } = this.limits;
     for (const group of recovered) {
-      let batch: Batch | undefined;
+      const slice = encodeSlice(encoder, group.events);
+      let taken: TakenEvents | undefined;
+      let count = 0;
+      let bytes = 0;
       for (let i = 0; i < group.events.length; i++) {
-        const text = encoder.encode(group.events[i]);
-        const size = text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
-        if (text === undefined || size > this.limits.maxBatchBytes) {
+        const start = slice.starts[i]!;
+        const size = slice.ends[i]! - start;
+        if (start === -1 || size > maxBatchBytes) {
           this.counters.invalid++;
           this.spool?.release([group.seqs[i]!]);
           continue;
         }
-        const full =
-          batch !== undefined &&
-          group.id === undefined &&
-          (batch.length >= this.limits.maxBatchSize || batch.byteLength + 1 + size > this.limits.maxBatchBytes);
-        if (batch === undefined || full) {
-          batch = new Batch(group.id);
+        const full = taken !== undefined && group.id === undefined && (count >= maxBatchSize || bytes + 1 + size > maxBatchBytes);
+        if (taken === undefined || full) {
+          taken?.flush();
+          const batch = new Batch(group.id);
           batch.filling = false;
           batch.sent = group.id !== undefined;
           batch.spooled = group.id !== undefined;
           this.formed.push(batch);
+          taken = new TakenEvents(batch, slice, true);
+          count = 0;
+          bytes = -1;
         }
-        batch.append([group.events[i]!], [text], [size], [group.seqs[i]!]);
+        taken.take(i, group.events[i]!, group.seqs[i]!);
+        count++;
+        bytes += 1 + size;
         this.formedCount++;
       }
+      taken?.flush();
     }
   }
 
