@@ -231,7 +231,10 @@ export class PendingBatches {
     );
   }
 
-  /** Past the cap: drops the oldest pending events; a batch already sent goes whole, one never sent is trimmed. */
+  /**
+   * Past the cap: drops the oldest pending events; a batch already sent goes whole, one never sent
+   * is trimmed, one still being formed is passed over (its events are on their way out).
+   */
   private dropOldest(): void {
     let dropped = 0;
     let i = 0;
@@ -240,15 +243,21 @@ export class PendingBatches {
       const batch = this.formed[i];
       let gone: number;
       if (batch === undefined) {
+        if (this.queue.length === 0) break;
         if (this.spool) this.spool.release([this.seqBase + this.queue.headSeq]);
         this.queue.shift();
         gone = 1;
+      } else if (batch.filling) {
+        // Trimmed while adds outrun its formation, it would never fill (nothing sent) and would
+        // keep what was trimmed in its arrays: the queue behind it gives the excess instead.
+        i++;
+        continue;
       } else if (batch.length === 0 || !batch.sent) {
         // Never sent, so no receiver knows it: trim it to exactly the excess (O(1), no copy).
         gone = Math.min(excess, batch.length);
         const trimmed = batch.trimFront(gone);
         if (this.spool) this.spool.release(trimmed);
-        if (batch.length > 0 || batch.filling) i++;
+        if (batch.length > 0) i++;
         else this.formed.splice(i, 1);
       } else {
         gone = batch.length;
