@@ -15,6 +15,8 @@ export interface SplitFamily {
  */
 export const BATCH_ID = Symbol.for('ff-webhook-exporter.batchId');
 
+/** Dead events a trimmed batch may keep before it compacts. */
+const COMPACT_MIN = 1024;
 const OPEN = Buffer.from('[');
 const CLOSE = Buffer.from(']');
 const COMMA = Buffer.from(',');
@@ -95,11 +97,15 @@ export class Batch {
   trimFront(count: number): number[] {
     const from = this.start;
     this.start += Math.min(count, this.length);
+    const trimmed = this.seqList === undefined ? [] : this.seqList.slice(from, this.start);
+    // What was trimmed is gone: let go of it (amortized O(1) per trimmed event).
+    if (this.length === 0) this.reset();
+    else if (this.start >= COMPACT_MIN && this.start >= this.length) this.compact();
     if (this.prepared) {
       this.id = randomUUID();
       this.prepared = false;
     }
-    return this.seqList === undefined ? [] : this.seqList.slice(from, this.start);
+    return trimmed;
   }
 
   /** The events to export; after a trim, a new array holding exactly the remaining events. */
@@ -138,6 +144,14 @@ export class Batch {
     batch.ends = this.ends.slice(from, to).map((end) => end - base);
     batch.content = viewBytes(this.content, base, this.ends[to - 1]!);
     return batch;
+  }
+
+  private reset(): void {
+    this.events = [];
+    this.ends = [];
+    this.content = [];
+    if (this.seqList !== undefined) this.seqList = [];
+    this.start = 0;
   }
 
   private compact(): void {
