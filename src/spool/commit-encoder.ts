@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ExportableEvent } from '../events.js';
-import { serializeEvent } from '../serialize.js';
+import { encodeSlice, type EncodedSlice } from '../encoded-slice.js';
+import { EventEncoder } from '../event-encoder.js';
 import {
   MAX_PAYLOAD_BYTES,
   RECORD_HEADER_BYTES,
@@ -30,11 +31,14 @@ export interface CommitSource {
 }
 
 const SLAB_BYTES = 256 * 1024;
-/** Events per EVENTS record, and the characters past which a group is closed early. */
-const GROUP_EVENTS = 64;
-const GROUP_CHARS = 64 * 1024;
-/** An event whose JSON is longer is stored as invalid: three bytes a character must fit a record. */
-const MAX_EVENT_CHARS = Math.floor((MAX_PAYLOAD_BYTES - 64 * 1024) / 3);
+/** Events encoded together (long runs are what makes encoding cheap). */
+const GROUP_EVENTS = 256;
+/** Events and bytes of JSON per EVENTS record, at most (an event alone may pass the bytes). */
+const RECORD_EVENTS = 64;
+const GROUP_BYTES = 64 * 1024;
+/** An event whose JSON is longer is stored as invalid: it must fit a record. */
+const MAX_EVENT_BYTES = MAX_PAYLOAD_BYTES - 64 * 1024;
+const COMMA = 0x2c;
 /** Events serialized between two turns of the event loop: about a millisecond of work. */
 const SLICE_EVENTS = 512;
 const RUNS_PER_RECORD = 64 * 1024;
@@ -82,62 +86,98 @@ export interface EncodedGroup {
   ends: Int32Array;
 }
 
-/** Events of one EVENTS record, gathered until the group is full. */
+/** Events gathered for EVENTS records, encoded together when the group is full. */
 class EventGroup {
-  runs: SeqRuns = [];
-  /** Each event's JSON, '' when invalid. */
-  lines: string[] = [];
-  valid: string[] = [];
-  chars = 0;
+  private seqs: number[] = [];
+  private events: ExportableEvent[] = [];
+  private readonly encoder = new EventEncoder();
 
   add(seq: number, event: ExportableEvent): void {
-    const json = serializeEvent(event);
-    // Invalid, or too large for a record: stored with length 0 (counted invalid if replayed).
-    const line = json === undefined || json.length > MAX_EVENT_CHARS ? '' : json;
-    pushRun(this.runs, seq, seq + 1);
-    this.lines.push(line);
-    if (line !== '') this.valid.push(line);
-    this.chars += line.length + 1;
+    this.seqs.push(seq);
+    this.events.push(event);
   }
 
   get full(): boolean {
-    return this.lines.length >= GROUP_EVENTS || this.chars >= GROUP_CHARS;
+    return this.events.length >= GROUP_EVENTS;
   }
 
-  /** Writes the group as one record and empties it; describes where its JSON went when `groups` is given. */
+  /** Encodes the group, writes it as records of at most GROUP_BYTES of JSON, and empties it. */
   flush(out: ChunkBuilder, groups: EncodedGroup[] | undefined): void {
-    const count = this.lines.length;
+    const count = this.events.length;
     if (count === 0) return;
-    // Joining flattens the serializer's strings once; ASCII (the usual case) is then copied byte for byte.
-    const text = this.valid.join(',');
-    const ascii = Buffer.byteLength(text) === text.length;
-    const { slab, offset } = out.reserve(
-      RECORD_HEADER_BYTES + 1 + runsBytes(this.runs) + 4 * count + (ascii ? text.length : text.length * 3),
-    );
-    const payload = offset + RECORD_HEADER_BYTES;
-    slab[payload] = RecordType.Events;
-    const lengthsAt = writeRuns(slab, payload + 1, this.runs);
-    const textAt = lengthsAt + 4 * count;
-    const starts = groups ? new Int32Array(count) : undefined;
-    const ends = groups ? new Int32Array(count) : undefined;
-    for (let i = 0, at = 0; i < count; i++) {
-      const line = this.lines[i]!;
-      const length = line === '' ? 0 : ascii ? line.length : Buffer.byteLength(line);
-      slab.writeUInt32LE(length, lengthsAt + 4 * i);
-      if (starts && ends) {
-        starts[i] = length === 0 ? -1 : at;
-        ends[i] = at + length;
-      }
-      if (length > 0) at += length + 1;
+    const slice = encodeSlice(this.encoder, this.events);
+    // Invalid, or too large for a record: stored with length 0 (counted invalid if replayed).
+    const lengths = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      const length = slice.ends[i]! - slice.starts[i]!;
+      lengths[i] = slice.starts[i] === -1 || length > MAX_EVENT_BYTES ? 0 : length;
     }
-    const written = slab.write(text, textAt, ascii ? 'latin1' : 'utf8');
-    out.commit(sealRecord(slab, offset, textAt - payload + written));
-    if (groups && starts && ends) groups.push({ runs: this.runs, text: slab.subarray(textAt, textAt + written), starts, ends });
-    this.runs = [];
-    this.lines = [];
-    this.valid = [];
-    this.chars = 0;
+    for (let first = 0; first < count; ) {
+      let last = first;
+      let text = 0;
+      for (; last < count; last++) {
+        const more = lengths[last]! === 0 ? 0 : lengths[last]! + (text > 0 ? 1 : 0);
+        if (last > first && (text + more > GROUP_BYTES || last - first >= RECORD_EVENTS)) break;
+        text += more;
+      }
+      writeEvents(out, groups, slice, lengths, this.seqs, first, last, text);
+      first = last;
+    }
+    this.seqs = [];
+    this.events = [];
   }
+}
+
+/** One EVENTS record for events [first, last) of an encoded slice; `text` bytes of their JSON joined by ",". */
+function writeEvents(
+  out: ChunkBuilder,
+  groups: EncodedGroup[] | undefined,
+  slice: EncodedSlice,
+  lengths: Int32Array,
+  seqs: readonly number[],
+  first: number,
+  last: number,
+  text: number,
+): void {
+  const count = last - first;
+  const runs: SeqRuns = [];
+  for (let i = first; i < last; i++) pushRun(runs, seqs[i]!, seqs[i]! + 1);
+  const { slab, offset } = out.reserve(RECORD_HEADER_BYTES + 1 + runsBytes(runs) + 4 * count + text);
+  const payload = offset + RECORD_HEADER_BYTES;
+  slab[payload] = RecordType.Events;
+  const lengthsAt = writeRuns(slab, payload + 1, runs);
+  const textAt = lengthsAt + 4 * count;
+  const starts = groups ? new Int32Array(count) : undefined;
+  const ends = groups ? new Int32Array(count) : undefined;
+  // Kept events next to each other in the slice are one range of its bytes, commas included: one copy each.
+  let from = -1;
+  let to = -1;
+  let at = textAt;
+  let position = 0;
+  for (let i = first; i < last; i++) {
+    const length = lengths[i]!;
+    slab.writeUInt32LE(length, lengthsAt + 4 * (i - first));
+    if (starts && ends) {
+      starts[i - first] = length === 0 ? -1 : position;
+      ends[i - first] = position + length;
+    }
+    if (length === 0) continue;
+    position += length + 1;
+    const start = slice.starts[i]!;
+    if (from !== -1 && start === to + 1) {
+      to = slice.ends[i]!;
+      continue;
+    }
+    if (from !== -1) {
+      at += slice.bytes.copy(slab, at, from, to);
+      slab[at++] = COMMA;
+    }
+    from = start;
+    to = slice.ends[i]!;
+  }
+  if (from !== -1) slice.bytes.copy(slab, at, from, to);
+  out.commit(sealRecord(slab, offset, textAt - payload + text));
+  if (groups && starts && ends) groups.push({ runs, text: slab.subarray(textAt, textAt + text), starts, ends });
 }
 
 function writeFormed(out: ChunkBuilder, op: FormedOp): void {

@@ -16,7 +16,7 @@ import { runsLength, type SeqRuns } from './seq-runs.js';
  *     RELEASE runs
  *   runs: u32 count, then count × (f64 start, f64 end)
  *
- * Events go in groups (up to 64 per record): one checksum and one UTF-8 write
+ * Events go in groups (up to 64 and 64 KiB per record): one checksum and one write
  * per group costs a fraction of one per event, and damage still loses only
  * the group it hits. The JSON is joined as a webhook body joins it, so a
  * batch's body can be cut from the bytes written (see EncodedEvents).
