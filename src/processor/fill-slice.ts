@@ -68,6 +68,19 @@ export class TakenEvents {
   }
 }
 
+/** How many of these events fit in the batch after its `bytes` (−1: it is empty), and their bytes joined by commas. */
+function fitting(sizes: readonly number[], bytes: number, maxBatchBytes: number): { count: number; bytes: number } {
+  const base = bytes < 0 ? 0 : bytes + 1;
+  let used = 0;
+  let count = 0;
+  for (; count < sizes.length; count++) {
+    const next = used + (count > 0 ? 1 : 0) + sizes[count]!;
+    if (base + next > maxBatchBytes) break;
+    used = next;
+  }
+  return { count, bytes: used };
+}
+
 /**
  * Moves events from the queue's head into `batch`, encoding each once, until
  * the batch is full (maxBatchSize events, or the next event would pass
@@ -98,6 +111,24 @@ export function fillSlice(
   for (;;) {
     const room = Math.min(maxBatchSize - count, queue.length, untilSeq - queue.headSeq);
     if (room <= 0) return { complete: true, added, invalid, problem };
+    const kept = spool?.encodedStretch(seqBase + queue.headSeq, Math.min(room, CLOCK_EVERY));
+    if (kept !== undefined && kept.sizes[0]! <= maxBatchBytes) {
+      // Committed already: the batch takes the bytes the spool wrote instead of encoding again.
+      const take = fitting(kept.sizes, count === 0 ? -1 : bytes, maxBatchBytes);
+      const events = new Array<ExportableEvent>(take.count);
+      const seqs = new Array<number>(take.count);
+      for (let i = 0; i < take.count; i++) {
+        seqs[i] = seqBase + queue.headSeq;
+        events[i] = queue.shift()!;
+      }
+      batch.append(events, kept.json.subarray(0, take.bytes), kept.sizes.slice(0, take.count), seqs);
+      bytes += (count > 0 ? 1 : 0) + take.bytes;
+      count += take.count;
+      added += take.count;
+      if (take.count < kept.sizes.length) return { complete: true, added, invalid, problem };
+      if (performance.now() > deadline) return { complete: false, added, invalid, problem };
+      continue;
+    }
     const events = new Array<ExportableEvent>(Math.min(room, CLOCK_EVERY));
     for (let i = 0; i < events.length; i++) events[i] = queue.at(i)!;
     const slice = encodeSlice(encoder, events);

@@ -27,6 +27,7 @@ function indexIn(group: EncodedGroup, seq: number): number {
 export class RetainedJson {
   /** Ascending by seq: commits write events in seq order. */
   private groups: EncodedGroup[] = [];
+  private hint = 0;
 
   add(groups: readonly EncodedGroup[]): void {
     for (const group of groups) this.groups.push(group);
@@ -78,6 +79,37 @@ export class RetainedJson {
     cut();
     chunks.push(CLOSE);
     return { chunks, byteLength: byteLength + 1 };
+  }
+
+  /**
+   * The JSON of consecutive events from `seq` on (at most `max`) that one
+   * commit wrote back to back, joined by ",", with each one's byte length;
+   * undefined when `seq` is not kept (not committed yet, or invalid).
+   */
+  stretch(seq: number, max: number): { json: Buffer; sizes: number[] } | undefined {
+    const at = this.find(seq, this.hint);
+    if (at < 0) return undefined;
+    this.hint = at;
+    const group = this.groups[at]!;
+    const { runs, starts, ends } = group;
+    let before = 0;
+    let r = 0;
+    while (r < runs.length && !(seq >= runs[r]! && seq < runs[r + 1]!)) {
+      before += runs[r + 1]! - runs[r]!;
+      r += 2;
+    }
+    if (r >= runs.length) return undefined;
+    const first = before + seq - runs[r]!;
+    const last = Math.min(first + max, first + runs[r + 1]! - seq);
+    const from = starts[first]!;
+    if (from < 0) return undefined;
+    const sizes: number[] = [];
+    let to = from - 1;
+    for (let i = first; i < last && starts[i] === to + 1; i++) {
+      sizes.push(ends[i]! - starts[i]!);
+      to = ends[i]!;
+    }
+    return { json: group.text.subarray(from, to), sizes };
   }
 
   /** Index of the group that may hold `seq` (the last starting at or below it), searching from `hint`. */

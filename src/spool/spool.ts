@@ -194,6 +194,11 @@ export class Spool {
     return this.retainEncoded ? this.retained.encodedOf(seqs) : undefined;
   }
 
+  /** Committed JSON of the events from `seq` on, when kept (see `RetainedJson.stretch`). */
+  encodedStretch(seq: number, max: number): { json: Buffer; sizes: number[] } | undefined {
+    return this.retainEncoded ? this.retained.stretch(seq, max) : undefined;
+  }
+
   /** The spool's own counters: its files, what is not on disk yet, failed commits. */
   stats(): SpoolStats {
     let unpersisted = 0;
