@@ -12,6 +12,7 @@ import { PendingBatches } from './processor/pending-batches.js';
 import { ProcessHold } from './processor/process-hold.js';
 import { SelfMetrics, exportErrorType } from './self-metrics.js';
 import { Spool } from './spool/spool.js';
+import { formAheadSpooled, spoolFormed } from './processor/spool-ahead.js';
 
 export type { BatchProcessorOptions } from './processor/options.js';
 export type { ProcessorStats, LastExportError } from './processor/counters.js';
@@ -66,6 +67,8 @@ export class BatchProcessor {
     this.options = resolveProcessorOptions(options ?? {});
     const meterProvider = options?.meterProvider;
     this.spool = options?.spool === undefined ? undefined : Spool.open(options.spool);
+    // Batches are cut from the bytes a commit wrote, when it ran first: each event is encoded once.
+    if (this.spool !== undefined) this.spool.retainEncoded = true;
     this.pending = new PendingBatches(this.options, this.counters, this.spool);
     if (this.spool !== undefined) this.adoptSpool(this.spool);
     this.schedule = new FlushSchedule(
@@ -210,7 +213,10 @@ export class BatchProcessor {
    */
   private formAhead(): void {
     if (this.schedule.failing || this.stopping) return;
-    const ahead = this.pending.formAhead(this.flushUntilSeq);
+    const ahead =
+      this.spool === undefined
+        ? this.pending.formAhead(this.flushUntilSeq)
+        : formAheadSpooled(this.pending, this.spool, this.flushUntilSeq, () => this.stopping);
     if (ahead === undefined || typeof this.exporter.prepare !== 'function') return;
     if (ahead instanceof Promise) void ahead.then((batch) => batch && this.prepareSoon(batch));
     else this.prepareSoon(ahead);
@@ -238,11 +244,10 @@ export class BatchProcessor {
   private async send(batch: Batch, kind: FlushKind): Promise<boolean> {
     this.pending.inFlight = batch.length;
     batch.sent = true;
-    if (this.spool !== undefined && !batch.spooled) {
+    if (this.spool !== undefined) {
       // Its id must be on disk before a receiver can see it, or a crash would replay it under a new one.
-      this.spool.formed(batch.id, batch.seqs);
-      batch.spooled = true;
-      await this.spool.commit();
+      spoolFormed(this.spool, batch);
+      await batch.durable;
     }
     const started = performance.now();
     const result = await exportOperation(this.exporter, batch, this.options.exportTimeout, this.stopController.signal);

@@ -39,8 +39,13 @@ export class Batch {
   forNextPass = false;
   /** `exporter.prepare` has seen its events array. */
   prepared = false;
-  /** A spool has its id on record (SPEC §10): replayed under it after a restart. */
+  /**
+   * A spool has its id on record (SPEC §10): replayed under it after a restart,
+   * so from then on it is dropped whole, never trimmed, as a sent batch is.
+   */
   spooled = false;
+  /** Settles when the commit that puts its id on record has run. */
+  durable: Promise<void> | undefined;
   /** Still being filled by a sliced formation. */
   filling = true;
   /** The 413 split family it belongs to, if it came from a split. */

@@ -74,11 +74,13 @@ export class PendingBatches {
   /**
    * Forms the next batch while one is in flight, so it can go out the moment
    * the wire is free (still one export at a time). Past this flush's events,
-   * only a full batch is worth forming. Gives the batch waiting first, once formed.
+   * only a full batch is worth forming. Gives the batch waiting `depth`-th, once formed
+   * (one formation at a time: undefined while an earlier one is still filling).
    */
-  formAhead(untilSeq: number): Batch | undefined | Promise<Batch | undefined> {
-    const head = this.formed[0];
-    if (head !== undefined) return head.filling ? this.forming : head;
+  formAhead(untilSeq: number, depth = 1): Batch | undefined | Promise<Batch | undefined> {
+    const waiting = this.formed[depth - 1];
+    if (waiting !== undefined) return waiting.filling ? this.forming : waiting;
+    if (this.forming !== undefined) return undefined;
     const beyond = this.queue.headSeq >= untilSeq;
     if (beyond && this.queue.length < this.limits.maxBatchSize) return undefined;
     return this.form(beyond ? Infinity : untilSeq, beyond);
@@ -188,7 +190,7 @@ export class PendingBatches {
         i++;
         continue;
       }
-      if (count === batch.length || batch.sent) {
+      if (count === batch.length || batch.sent || batch.spooled) {
         this.formed.splice(i, 1);
         this.formedCount -= batch.length;
         dropped += batch.length;
@@ -252,7 +254,7 @@ export class PendingBatches {
         // keep what was trimmed in its arrays: the queue behind it gives the excess instead.
         i++;
         continue;
-      } else if (batch.length === 0 || !batch.sent) {
+      } else if (batch.length === 0 || !(batch.sent || batch.spooled)) {
         // Never sent, so no receiver knows it: trim it to exactly the excess (O(1), no copy).
         gone = Math.min(excess, batch.length);
         const trimmed = batch.trimFront(gone);
