@@ -106,6 +106,8 @@ function toEvent(details: ConfigCatEvaluationDetails, source: string, metadata: 
     variation: failed ? SDK_DEFAULT_VARIATION : typeof variationId === 'string' ? variationId : String(value),
     value,
     default: failed,
+    // No version from the SDK: '' as Go writes it, set so the event is in Go's field order (the encoder's fast path).
+    version: '',
     source,
     metadata: metadata.get(
       error ? 'ERROR' : details.matchedTargetingRule ? 'TARGETING_MATCH' : details.matchedPercentageOption ? 'SPLIT' : 'DEFAULT',

@@ -125,6 +125,8 @@ export function growthBookCallbacks(processor: EventSink, options?: GrowthBookCa
           variation: failed ? SDK_DEFAULT_VARIATION : (result.experimentResult?.key ?? (result.ruleId || result.source)),
           value: failed ? null : value,
           default: failed,
+          // No version from the SDK: '' as Go writes it, set so the event is in Go's field order (the encoder's fast path).
+          version: '',
           source,
           metadata: metadata.get(result.source, undefined),
         };

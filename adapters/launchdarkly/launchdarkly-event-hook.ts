@@ -116,6 +116,8 @@ export class LaunchDarklyEventHook {
       // JSON cannot carry undefined (a caller's undefined default): null stands for it.
       value: detail.value === undefined ? null : detail.value,
       default: failed,
+      // No version from the SDK: '' as Go writes it, set so the event is in Go's field order (the encoder's fast path).
+      version: '',
       source: this.source,
       metadata: this.metadata.get(reason?.kind, reason?.errorKind),
     };

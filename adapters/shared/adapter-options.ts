@@ -23,7 +23,7 @@ export interface EventSink {
 export interface AdapterOptions {
   /** `source` of every event; 'SERVER' unless set. */
   source?: string;
-  /** Entries put first in every event's `metadata` (then `provider`, `reason`, ...). */
+  /** Entries of every event's `metadata`, beside `provider`, `reason`, ... (which win on a clash). */
   metadata?: Record<string, unknown>;
 }
 

@@ -1,16 +1,32 @@
+import { goKeyOrder } from '../../src/go-key-order.js';
+
 /** Distinct values kept per level before a level is cleared (the SDKs' vocabularies are far smaller). */
 const LIMIT = 256;
 
 /**
- * The `metadata` of an adapter's events: the user's entries, then `provider`,
- * then up to two fields from the evaluation (the SDK's reason, its error code).
- * One frozen map per distinct pair is built once and shared by every event
- * that has it: the core validates and serializes a frozen map of primitives
- * only once, and the hot path allocates nothing for it.
+ * A frozen `metadata` map of these entries, its keys inserted in the order Go
+ * writes them (sorted by bytes). The core's encoder then takes its fast path
+ * (one native `JSON.stringify`); an unsorted map costs it a full walk.
+ * Keys that look like array indices still iterate first in JavaScript: those
+ * rare maps take the walk, with the same bytes.
+ */
+export function goOrderedMetadata(entries: ReadonlyMap<string, unknown>): Readonly<Record<string, unknown>> {
+  const names = [...entries.keys()].sort(goKeyOrder);
+  const map: Record<string, unknown> = {};
+  for (const name of names) map[name] = entries.get(name);
+  return Object.freeze(map);
+}
+
+/**
+ * The `metadata` of an adapter's events: the user's entries and `provider`,
+ * then up to two fields from the evaluation (the SDK's reason, its error
+ * code); a later field wins over a user's entry of the same name. One frozen
+ * map per distinct pair is built once and shared by every event that has it:
+ * the core validates and serializes a frozen map of primitives only once, and
+ * the hot path allocates nothing for it.
  */
 export class MetadataCache {
-  private readonly keys: readonly string[];
-  private readonly values: readonly unknown[];
+  private readonly entries: ReadonlyArray<readonly [string, unknown]>;
   private readonly cache = new Map<string | undefined, Map<string | undefined, Readonly<Record<string, unknown>>>>();
 
   /**
@@ -25,9 +41,7 @@ export class MetadataCache {
     private readonly firstName: string,
     private readonly secondName: string,
   ) {
-    // Parallel arrays: copying a spread object and then adding keys costs V8 far more than a loop.
-    this.keys = entries.map(([key]) => key);
-    this.values = entries.map(([, value]) => value);
+    this.entries = entries.map(([key, value]) => [key, value] as const);
   }
 
   /** The shared map for these two values; an undefined value leaves its field out. */
@@ -40,12 +54,11 @@ export class MetadataCache {
     }
     let metadata = bySecond.get(second);
     if (metadata === undefined) {
-      const built: Record<string, unknown> = {};
-      for (let i = 0; i < this.keys.length; i++) built[this.keys[i]!] = this.values[i];
-      built.provider = this.provider;
-      if (first !== undefined) built[this.firstName] = first;
-      if (second !== undefined) built[this.secondName] = second;
-      metadata = Object.freeze(built);
+      const entries = new Map<string, unknown>(this.entries);
+      entries.set('provider', this.provider);
+      if (first !== undefined) entries.set(this.firstName, first);
+      if (second !== undefined) entries.set(this.secondName, second);
+      metadata = goOrderedMetadata(entries);
       if (bySecond.size >= LIMIT) bySecond.clear();
       bySecond.set(second, metadata);
     }

@@ -91,6 +91,8 @@ function toEvent(impression: UnleashImpressionEvent, source: string, metadata: M
     variation: typeof variant === 'string' ? variant : impression.enabled ? 'enabled' : 'disabled',
     value: impression.enabled,
     default: false,
+    // No version from the SDK: '' as Go writes it, set so the event is in Go's field order (the encoder's fast path).
+    version: '',
     source,
     metadata: metadata.get(impression.eventType, undefined),
   };

@@ -125,6 +125,7 @@ describe('FeatureEventHook (real OpenFeature SDK, InMemoryProvider)', () => {
       variation: 'SdkDefault',
       value: false,
       default: true,
+      version: '',
       source: 'SERVER',
       metadata: { provider: 'in-memory', reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' },
     });
@@ -187,7 +188,7 @@ describe('FeatureEventHook options and safety', () => {
   beforeEach(resetOpenFeature);
   afterEach(resetOpenFeature);
 
-  it('puts the metadata option first, then provider, reason and errorCode, and uses the source option', async () => {
+  it('puts the metadata option with provider, reason and errorCode (which win), keys in Go order, and uses the source option', async () => {
     const sink = new ArraySink();
     const metadata: Record<string, unknown> = { env: 'prod', provider: 'overridden', unset: undefined, region: 'eu' };
     OpenFeature.addHooks(new FeatureEventHook(sink, { source: 'PROXY', metadata }));
@@ -197,7 +198,8 @@ describe('FeatureEventHook options and safety', () => {
     assert.equal(sink.events.length, 1);
     const event = sink.events[0]!;
     assert.equal(event.source, 'PROXY');
-    assert.deepEqual(Object.keys(event.metadata!), ['env', 'provider', 'region', 'reason']);
+    // Inserted sorted, as Go writes them: JSON.stringify of the event is then its wire bytes.
+    assert.deepEqual(Object.keys(event.metadata!), ['env', 'provider', 'reason', 'region']);
     assert.deepEqual(event.metadata, { env: 'prod', provider: 'in-memory', region: 'eu', reason: 'STATIC' });
   });
 
@@ -215,14 +217,15 @@ describe('FeatureEventHook options and safety', () => {
     assert.equal(sink.events[1]!.metadata!.errorCode, 'FLAG_NOT_FOUND');
   });
 
-  it('leaves version out when the provider sends no flag metadata', async () => {
+  it("writes version '' (as Go does) when the provider sends no flag metadata", async () => {
     const { InMemoryProvider } = await import('@openfeature/server-sdk');
     const sink = new ArraySink();
     OpenFeature.addHooks(new FeatureEventHook(sink));
     await OpenFeature.setProviderAndWait(new InMemoryProvider(FLAGS));
     await OpenFeature.getClient().getBooleanValue('new-checkout', false, { targetingKey: 'u' });
     assert.equal(sink.events.length, 1);
-    assert.equal('version' in sink.events[0]!, false);
+    assert.equal(sink.events[0]!.version, '');
+    assert.deepEqual(Object.keys(sink.events[0]!), ['kind', 'contextKind', 'userKey', 'creationDate', 'key', 'variation', 'value', 'default', 'version', 'source', 'metadata']);
   });
 
   it('returns nothing from finally (nothing for the SDK to await)', () => {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { ErrorCode } from '@openfeature/server-sdk';
 import * as incubating from '@opentelemetry/semantic-conventions/incubating';
 import { isFeatureFlagEvaluation, logRecordToFeatureEvent, semconv, type ReadableLogRecordLike } from '../../adapters/otel/index.js';
+import { isPlainFeatureEvent } from '../../src/plain-feature-event.js';
+import { serializeEvent } from '../../src/serialize.js';
 
 const T = 1_700_000_000;
 
@@ -80,6 +82,7 @@ describe('logRecordToFeatureEvent', () => {
       variation: 'SdkDefault',
       value: false,
       default: true,
+      version: '',
       source: 'PROXY',
       metadata: { provider: 'p', reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' },
     });
@@ -112,8 +115,27 @@ describe('logRecordToFeatureEvent', () => {
       variation: 'SdkDefault',
       value: null,
       default: false,
+      version: '',
       source: 'SERVER',
     });
+  });
+
+  it('inserts the keys in Go order, the metadata keys sorted, so JSON.stringify writes the wire bytes', () => {
+    const event = logRecordToFeatureEvent(
+      record({
+        'feature_flag.key': 'k',
+        'feature_flag.provider.name': 'p',
+        'feature_flag.set.id': 'shop',
+        'feature_flag.result.reason': 'error',
+        'feature_flag.result.value': 'x',
+        'error.type': 'general',
+      }),
+      'S',
+    )!;
+    assert.deepEqual(Object.keys(event), ['kind', 'contextKind', 'userKey', 'creationDate', 'key', 'variation', 'value', 'default', 'version', 'source', 'metadata']);
+    assert.deepEqual(Object.keys(event.metadata!), ['errorCode', 'flagSetId', 'provider', 'reason']);
+    assert.equal(isPlainFeatureEvent(event), true);
+    assert.equal(JSON.stringify(event), serializeEvent(event));
   });
 
   it('parses JSON text of objects and arrays back, and leaves other strings alone', () => {

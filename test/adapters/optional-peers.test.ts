@@ -89,7 +89,7 @@ describe('optional peers (child processes without them)', () => {
     `);
     assert.deepEqual(out, {
       events: [
-        { kind: 'feature', contextKind: 'user', userKey: 'u', key: 'k', variation: 'one', value: 1, default: false, source: 'SERVER', metadata: { provider: 'p', reason: 'STATIC' } },
+        { kind: 'feature', contextKind: 'user', userKey: 'u', key: 'k', variation: 'one', value: 1, default: false, version: '', source: 'SERVER', metadata: { provider: 'p', reason: 'STATIC' } },
       ],
       openfeature: [],
     });
