@@ -1,10 +1,10 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { encodeSlice } from '../encoded-slice.js';
 import { EventEncoder } from '../event-encoder.js';
 import { EventQueue } from '../event-queue.js';
 import type { ExportableEvent } from '../events.js';
 import { Batch, type SplitFamily } from './batch.js';
-import { fillSlice, TakenEvents } from './fill-slice.js';
+import { fillSlice } from './fill-slice.js';
+import { recoveredBatches, type RecoveredGroup } from './recovered-batches.js';
 import type { Spool } from '../spool/spool.js';
 import type { Counters } from './counters.js';
 import { processorLog } from './log.js';
@@ -136,46 +136,15 @@ export class PendingBatches {
     this.spool?.release(batch.seqs);
   }
 
-  /**
-   * Takes what a spool recovered at start, ahead of every new event, as batches:
-   * one formed before the restart keeps its id (receivers drop the duplicate);
-   * pending events are formed anew. Encoded here, once, at construction.
-   */
-  adoptRecovered(recovered: readonly { id?: string; events: readonly ExportableEvent[]; seqs: readonly number[] }[]): void {
-    const encoder = new EventEncoder();
-    const { maxBatchSize, maxBatchBytes } = this.limits;
-    for (const group of recovered) {
-      const slice = encodeSlice(encoder, group.events);
-      let taken: TakenEvents | undefined;
-      let count = 0;
-      let bytes = 0;
-      for (let i = 0; i < group.events.length; i++) {
-        const start = slice.starts[i]!;
-        const size = slice.ends[i]! - start;
-        if (start === -1 || size > maxBatchBytes) {
-          this.counters.invalid++;
-          this.spool?.release([group.seqs[i]!]);
-          continue;
-        }
-        const full = taken !== undefined && group.id === undefined && (count >= maxBatchSize || bytes + 1 + size > maxBatchBytes);
-        if (taken === undefined || full) {
-          taken?.flush();
-          const batch = new Batch(group.id);
-          batch.filling = false;
-          batch.sent = group.id !== undefined;
-          batch.spooled = group.id !== undefined;
-          this.formed.push(batch);
-          taken = new TakenEvents(batch, slice, true);
-          count = 0;
-          bytes = -1;
-        }
-        taken.take(i, group.events[i]!, group.seqs[i]!);
-        count++;
-        bytes += 1 + size;
-        this.formedCount++;
-      }
-      taken?.flush();
+  /** Takes what a spool recovered at start, ahead of every new event (see `recoveredBatches`). */
+  adoptRecovered(recovered: readonly RecoveredGroup[]): void {
+    const { batches, invalid } = recoveredBatches(recovered, this.limits);
+    for (const batch of batches) {
+      this.formed.push(batch);
+      this.formedCount += batch.length;
     }
+    this.counters.invalid += invalid.length;
+    this.spool?.release(invalid);
   }
 
   /** The spool passed maxBytes: drops, as overflow, every pending event with a seq below `belowSeq`. */
