@@ -1,9 +1,9 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { nextSlice } from '../slice-turns.js';
 import { EventEncoder } from '../event-encoder.js';
 import { EventQueue } from '../event-queue.js';
 import type { ExportableEvent } from '../events.js';
 import { Batch, type SplitFamily } from './batch.js';
-import { fillSlice } from './fill-slice.js';
+import { FIRST_SLICE_MS, SLICE_MS, fillSlice } from './fill-slice.js';
 import { recoveredBatches, type RecoveredGroup } from './recovered-batches.js';
 import type { Spool } from '../spool/spool.js';
 import type { Counters } from './counters.js';
@@ -260,9 +260,9 @@ export class PendingBatches {
     batch.forNextPass = forNextPass;
     this.formed.push(batch);
     const encoder = new EventEncoder();
-    if (this.fill(batch, untilSeq, encoder)) return this.finish(batch);
+    if (this.fill(batch, untilSeq, encoder, FIRST_SLICE_MS)) return this.finish(batch);
     this.forming = (async () => {
-      do await nextTurn();
+      do await nextSlice();
       while (!this.fill(batch, untilSeq, encoder));
       this.forming = undefined;
       return this.finish(batch);
@@ -280,8 +280,9 @@ export class PendingBatches {
   }
 
   /** One slice of a formation; true when the batch is complete. */
-  private fill(batch: Batch, untilSeq: number, encoder: EventEncoder): boolean {
-    const slice = fillSlice(batch, { queue: this.queue, untilSeq, seqBase: this.seqBase, spool: this.spool }, encoder, this.limits);
+  private fill(batch: Batch, untilSeq: number, encoder: EventEncoder, budgetMs = SLICE_MS): boolean {
+    const source = { queue: this.queue, untilSeq, seqBase: this.seqBase, spool: this.spool };
+    const slice = fillSlice(batch, source, encoder, this.limits, budgetMs);
     this.formedCount += slice.added;
     if (slice.invalid > 0) {
       this.counters.invalid += slice.invalid;

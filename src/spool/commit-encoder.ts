@@ -1,4 +1,4 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { nextSlice } from '../slice-turns.js';
 import type { ExportableEvent } from '../events.js';
 import { encodeSlice, type EncodedSlice } from '../encoded-slice.js';
 import { EventEncoder } from '../event-encoder.js';
@@ -232,7 +232,7 @@ export async function encodeCommit(
       if (group.full) group.flush(out, groups);
     }
     group.flush(out, groups);
-    if (seq < source.toSeq) await nextTurn();
+    if (seq < source.toSeq) await nextSlice();
   }
   for (const op of source.formed) writeFormed(out, op);
   if (source.releases.length > 0) writeRelease(out, source.releases);

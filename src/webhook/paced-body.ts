@@ -1,5 +1,5 @@
+import { nextSlice } from '../slice-turns.js';
 import { Readable } from 'node:stream';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /**
  * Bytes handed to the socket per turn of the event loop. The HTTP client corks
@@ -17,7 +17,7 @@ async function* turnByTurn(chunks: readonly Uint8Array[]): AsyncGenerator<Uint8A
       sinceTurn += piece.length;
       if (sinceTurn >= BYTES_PER_TURN) {
         sinceTurn = 0;
-        await nextTurn();
+        await nextSlice();
       }
     }
   }

@@ -1,5 +1,5 @@
+import { nextSlice } from '../slice-turns.js';
 import { createHmac, type Hmac } from 'node:crypto';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { SIGNATURE_HEADER, SIGNATURE_PREFIX } from '../signature.js';
 import { STANDARD_SIGNATURE_HEADER, STANDARD_TIMESTAMP_HEADER, standardSecretKey } from '../standard-webhooks.js';
 import type { SignatureScheme } from './webhook-options.js';
@@ -25,7 +25,7 @@ async function updateAll(hmacs: readonly Hmac[], body: readonly Uint8Array[]): P
       sinceTurn += piece.length;
       if (sinceTurn >= BYTES_PER_TURN) {
         sinceTurn = 0;
-        await nextTurn();
+        await nextSlice();
       }
     }
   }

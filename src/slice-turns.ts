@@ -1,0 +1,31 @@
+/**
+ * Turns of the event loop for the library's sliced work: forming batches,
+ * hashing and writing bodies, spool commits. Each job bounds its own slice,
+ * but slices of different jobs waiting on `setImmediate` all run in the same
+ * turn and add up: a formation slice, a hash slice and a body write together
+ * held the loop twice as long as any one of them. Here one slice is granted
+ * per turn, in the order asked, so the host gets the loop back between any two.
+ */
+const waiting: Array<() => void> = [];
+let scheduled = false;
+
+function grant(): void {
+  scheduled = false;
+  const next = waiting.shift();
+  // Asked now, the next grant runs on the next turn, after the loop's timers and I/O.
+  if (waiting.length > 0) schedule();
+  next?.();
+}
+
+function schedule(): void {
+  scheduled = true;
+  setImmediate(grant);
+}
+
+/** Resolves on a later turn of the event loop, when this slice's turn comes. */
+export function nextSlice(): Promise<void> {
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    if (!scheduled) schedule();
+  });
+}
