@@ -77,8 +77,12 @@ export function buildRows(samples, sizes) {
   g = `Event loop: delay while ${sizes.flush.toLocaleString('en')}-event flushes run (GO Feature Flag's defaults, signed)`;
   add(g, 'loop_ours.max', 'Ours, longest event-loop delay', 'ms', per(samples, 'loop-ours', (r) => r.maxMs), { op: '<=', value: 10 });
   add(g, 'loop_ours.p99', 'Ours, p99 event-loop delay', 'ms', per(samples, 'loop-ours', (r) => r.p99Ms));
+  add(g, 'loop_ours.outside_gc', 'Ours, longest delay less the GC pauses inside it', 'ms', per(samples, 'loop-ours', (r) => r.outsideGcMs), { op: '<=', value: 10 });
+  add(g, 'loop_ours.gc_max', 'Ours, longest GC pause during the flushes', 'ms', per(samples, 'loop-ours', (r) => r.gcMaxMs));
   add(g, 'loop_otel.max', 'OTel BatchLogRecordProcessor + OTLP/JSON, longest delay', 'ms', per(samples, 'loop-otel', (r) => r.maxMs));
   add(g, 'loop_otel.p99', 'OTel, p99 event-loop delay', 'ms', per(samples, 'loop-otel', (r) => r.p99Ms));
+  add(g, 'loop_otel.outside_gc', 'OTel, longest delay less the GC pauses inside it', 'ms', per(samples, 'loop-otel', (r) => r.outsideGcMs));
+  add(g, 'loop_otel.gc_max', 'OTel, longest GC pause during the flushes', 'ms', per(samples, 'loop-otel', (r) => r.gcMaxMs));
 
   g = `Serializer: ${sizes.serializerEvents.toLocaleString('en')} events, ns per event`;
   for (const flags of [20, 5_000, 50_000]) {
