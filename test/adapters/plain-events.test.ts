@@ -48,6 +48,16 @@ function summary(events: readonly FeatureEvent[]): Array<[string, unknown, boole
   return events.map((e) => [e.key, e.value, e.default]);
 }
 
+/**
+ * What a flag SDK's adapter gives for a boolean, a string and a number flag and a missing one:
+ * the values, the user's metadata keys sorted in among the adapter's, and the fast path.
+ */
+function assertSdkEvents(events: readonly FeatureEvent[]): void {
+  assert.deepEqual(summary(events), OF_EXPECTED.slice(0, 4));
+  assert.deepEqual(Object.keys(events[3]!.metadata!), ['app', 'errorCode', 'provider', 'reason', 'zone']);
+  assertPlain(events);
+}
+
 /** Flags with a boolean, a string and a number value, for the OpenFeature paths. */
 const OF_FLAGS: InMemoryFlagConfiguration = {
   'new-checkout': { variants: { on: true, off: false }, defaultVariant: 'on', disabled: false },
@@ -137,14 +147,7 @@ describe('adapter events take the encoder fast path with the same bytes', () => 
     } finally {
       client.close();
     }
-    assert.deepEqual(summary(sink.events), [
-      ['new-checkout', true, false],
-      ['banner-color', '#0000ff', false],
-      ['max-items', 30.5, false],
-      ['no-such-flag', 'fallback', true],
-    ]);
-    assert.deepEqual(Object.keys(sink.events[3]!.metadata!), ['app', 'errorCode', 'provider', 'reason', 'zone']);
-    assertPlain(sink.events);
+    assertSdkEvents(sink.events);
   });
 
   it('trackUnleashImpressions (values are always the toggle’s enabled)', async () => {
@@ -232,13 +235,6 @@ describe('adapter events take the encoder fast path with the same bytes', () => 
     } finally {
       client.dispose();
     }
-    assert.deepEqual(summary(sink.events), [
-      ['new-checkout', true, false],
-      ['banner-color', '#0000ff', false],
-      ['max-items', 30.5, false],
-      ['no-such-flag', 'fallback', true],
-    ]);
-    assert.deepEqual(Object.keys(sink.events[3]!.metadata!), ['app', 'errorCode', 'provider', 'reason', 'zone']);
-    assertPlain(sink.events);
+    assertSdkEvents(sink.events);
   });
 });
