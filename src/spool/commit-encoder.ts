@@ -43,11 +43,13 @@ const COMMA = 0x2c;
 const SLICE_EVENTS = 512;
 const RUNS_PER_RECORD = 64 * 1024;
 
-/** Records laid end to end in a few large buffers, written with one writev. */
+/** Records laid end to end in a few large buffers (and views of encoded events), written with one writev. */
 class ChunkBuilder {
   readonly chunks: Buffer[] = [];
   byteLength = 0;
   private slab = Buffer.allocUnsafe(0);
+  /** Bytes of the slab already in `chunks`, and bytes written to it. */
+  private pushed = 0;
   private used = 0;
 
   /** A slab with `bytes` free at the returned offset; call `commit` with what was used. */
@@ -55,6 +57,8 @@ class ChunkBuilder {
     if (this.slab.length - this.used < bytes) {
       this.flushSlab();
       this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, bytes));
+      this.pushed = 0;
+      this.used = 0;
     }
     return { slab: this.slab, offset: this.used };
   }
@@ -64,15 +68,21 @@ class ChunkBuilder {
     this.used = end;
   }
 
+  /** Bytes that go out as they are, after what was committed so far: no copy. */
+  attach(bytes: Buffer): void {
+    this.flushSlab();
+    this.chunks.push(bytes);
+    this.byteLength += bytes.length;
+  }
+
   finish(): Buffer[] {
     this.flushSlab();
     return this.chunks;
   }
 
   private flushSlab(): void {
-    if (this.used > 0) this.chunks.push(this.slab.subarray(0, this.used));
-    this.slab = Buffer.allocUnsafe(0);
-    this.used = 0;
+    if (this.used > this.pushed) this.chunks.push(this.slab.subarray(this.pushed, this.used));
+    this.pushed = this.used;
   }
 }
 
@@ -128,6 +138,19 @@ class EventGroup {
   }
 }
 
+/** The kept events' bytes in the slice when they lie back to back (commas between), else undefined. */
+function contiguousText(slice: EncodedSlice, lengths: Int32Array, first: number, last: number): Buffer | undefined {
+  let from = -1;
+  let to = -1;
+  for (let i = first; i < last; i++) {
+    if (lengths[i] === 0) continue;
+    if (from !== -1 && slice.starts[i] !== to + 1) return undefined;
+    if (from === -1) from = slice.starts[i]!;
+    to = slice.ends[i]!;
+  }
+  return from === -1 ? undefined : slice.bytes.subarray(from, to);
+}
+
 /** One EVENTS record for events [first, last) of an encoded slice; `text` bytes of their JSON joined by ",". */
 function writeEvents(
   out: ChunkBuilder,
@@ -142,16 +165,15 @@ function writeEvents(
   const count = last - first;
   const runs: SeqRuns = [];
   for (let i = first; i < last; i++) pushRun(runs, seqs[i]!, seqs[i]! + 1);
-  const { slab, offset } = out.reserve(RECORD_HEADER_BYTES + 1 + runsBytes(runs) + 4 * count + text);
+  // Usually the text is one stretch of the slice: written from there, not copied.
+  const view = contiguousText(slice, lengths, first, last);
+  const { slab, offset } = out.reserve(RECORD_HEADER_BYTES + 1 + runsBytes(runs) + 4 * count + (view ? 0 : text));
   const payload = offset + RECORD_HEADER_BYTES;
   slab[payload] = RecordType.Events;
   const lengthsAt = writeRuns(slab, payload + 1, runs);
   const textAt = lengthsAt + 4 * count;
   const starts = groups ? new Int32Array(count) : undefined;
   const ends = groups ? new Int32Array(count) : undefined;
-  // Kept events next to each other in the slice are one range of its bytes, commas included: one copy each.
-  let from = -1;
-  let to = -1;
   let at = textAt;
   let position = 0;
   for (let i = first; i < last; i++) {
@@ -163,21 +185,17 @@ function writeEvents(
     }
     if (length === 0) continue;
     position += length + 1;
-    const start = slice.starts[i]!;
-    if (from !== -1 && start === to + 1) {
-      to = slice.ends[i]!;
-      continue;
-    }
-    if (from !== -1) {
-      at += slice.bytes.copy(slab, at, from, to);
-      slab[at++] = COMMA;
-    }
-    from = start;
-    to = slice.ends[i]!;
+    if (view) continue;
+    if (at > textAt) slab[at++] = COMMA;
+    at += slice.bytes.copy(slab, at, slice.starts[i]!, slice.ends[i]!);
   }
-  if (from !== -1) slice.bytes.copy(slab, at, from, to);
-  out.commit(sealRecord(slab, offset, textAt - payload + text));
-  if (groups && starts && ends) groups.push({ runs, text: slab.subarray(textAt, textAt + text), starts, ends });
+  if (view) {
+    out.commit(sealRecord(slab, offset, textAt - payload, view));
+    out.attach(view);
+  } else {
+    out.commit(sealRecord(slab, offset, textAt - payload + text));
+  }
+  if (groups && starts && ends) groups.push({ runs, text: view ?? slab.subarray(textAt, textAt + text), starts, ends });
 }
 
 function writeFormed(out: ChunkBuilder, op: FormedOp): void {

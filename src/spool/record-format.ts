@@ -211,11 +211,16 @@ export function writeRuns(target: Buffer, offset: number, runs: SeqRuns): number
   return at;
 }
 
-/** Fills in magic, checksum and length of a record whose payload is already at `offset + 12`. */
-export function sealRecord(target: Buffer, offset: number, payloadLength: number): number {
+/**
+ * Fills in magic, checksum and length of a record whose payload is already at
+ * `offset + 12`, `payloadLength` bytes of it there and `rest` (written right
+ * after it in the file) the remainder. Returns where the bytes in `target` end.
+ */
+export function sealRecord(target: Buffer, offset: number, payloadLength: number, rest?: Uint8Array): number {
   RECORD_MAGIC.copy(target, offset);
-  target.writeUInt32LE(payloadLength, offset + 8);
+  target.writeUInt32LE(payloadLength + (rest?.length ?? 0), offset + 8);
   const end = offset + RECORD_HEADER_BYTES + payloadLength;
-  target.writeUInt32LE(crc32(target.subarray(offset + 8, end)), offset + 4);
+  const crc = crc32(target.subarray(offset + 8, end));
+  target.writeUInt32LE(rest === undefined ? crc : crc32(rest, crc), offset + 4);
   return end;
 }
