@@ -33,9 +33,15 @@ export class RetainedJson {
     for (const group of groups) this.groups.push(group);
   }
 
-  /** Forgets the groups whose events are all released. */
+  /**
+   * Forgets the oldest groups while all their events are released. Events are
+   * mostly released in order; a released group behind one still pending waits
+   * for it, so a commit's pruning costs what it frees, not the whole list.
+   */
   prune(released: SeqRangeSet): void {
-    this.groups = this.groups.filter((group) => !released.hasAll(group.runs));
+    let done = 0;
+    while (done < this.groups.length && released.hasAll(this.groups[done]!.runs)) done++;
+    if (done > 0) this.groups.splice(0, done);
   }
 
   /**
