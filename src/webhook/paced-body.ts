@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
  * the socket and writes what arrived in one tick with one `writev`: a whole
  * 4 MiB body at once is a copy into the kernel that holds the loop ~20 ms.
  */
-const BYTES_PER_TURN = 256 * 1024;
+export const BYTES_PER_TURN = 256 * 1024;
 
 async function* turnByTurn(chunks: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
   let sinceTurn = 0;
