@@ -6,17 +6,17 @@ import type { PendingBatches } from './pending-batches.js';
  * Batches formed ahead with a spool: a batch's id must be on disk before it
  * leaves (SPEC §10), and every commit ends in an fsync. Recording one batch
  * per commit would make the pipeline wait on the disk once per batch, so
- * several are formed and put on record by one commit, which runs while the
- * batch in flight is on the wire.
+ * several are formed and put on record together, while the batch in flight
+ * is on the wire; each waits only for the commit step that writes its record.
  */
 const BATCHES_PER_COMMIT = 4;
 
 /** Puts a batch's id on record in the next commit, unless it is already. */
 export function spoolFormed(spool: Spool, batch: Batch): void {
   if (batch.spooled) return;
-  spool.formed(batch.id, batch.seqs);
+  batch.durable = spool.formed(batch.id, batch.seqs);
   batch.spooled = true;
-  batch.durable = spool.commit();
+  void spool.commit();
 }
 
 /** Forms up to BATCHES_PER_COMMIT batches ahead and records the new ones in one commit; gives the first. */
@@ -36,11 +36,10 @@ export async function formAheadSpooled(
   const fresh = batches.filter((batch) => !batch.spooled && batch.length > 0);
   if (fresh.length > 0) {
     for (const batch of fresh) {
-      spool.formed(batch.id, batch.seqs);
+      batch.durable = spool.formed(batch.id, batch.seqs);
       batch.spooled = true;
     }
-    const durable = spool.commit();
-    for (const batch of fresh) batch.durable = durable;
+    void spool.commit();
   }
   return batches[0];
 }

@@ -1,11 +1,13 @@
 import type { ExportableEvent } from '../events.js';
 import type { EncodedEvents } from '../exporter.js';
-import { encodeCommit, type FormedOp } from './commit-encoder.js';
+import { encodeCommit } from './commit-encoder.js';
+import { FormedRecords } from './formed-records.js';
 import type { CommitMark } from './commit-mark.js';
 import type { DirectoryLock } from './directory-lock.js';
 import { openSpoolDirectory, spoolLog } from './open-spool.js';
 import type { RecoveredBatch } from './recovery.js';
 import { RetainedJson } from './retained-json.js';
+import { UnwrittenEvents } from './unwritten-events.js';
 import type { SegmentLog } from './segment-log.js';
 import { SeqRangeSet, pushRun, runsOf, type SeqRuns } from './seq-runs.js';
 import { WriteHealth, type SpoolWriteError } from './write-health.js';
@@ -28,8 +30,8 @@ export interface SpoolStats {
   lastError?: SpoolWriteError;
 }
 
-/** Spent entries at the head of the event buffer are dropped in one go past this many. */
-const COMPACT_AFTER = 1024;
+/** Events one commit step encodes and syncs at most (about 2 MB of JSON, a few ms of work). */
+const COMMIT_EVENTS = 8192;
 
 /**
  * A durable spool (SPEC §10): every event appended is written, in group
@@ -66,11 +68,8 @@ export class Spool {
 
   private nextSeqValue: number;
   private durableSeqValue: number;
-  /** Events from `baseSeq` on that are not yet written; `events[head]` has seq `baseSeq`. */
-  private events: ExportableEvent[] = [];
-  private head = 0;
-  private baseSeq: number;
-  private pendingFormed: FormedOp[] = [];
+  private readonly unwritten: UnwrittenEvents;
+  private readonly pendingFormed = new FormedRecords();
   private pendingReleases: SeqRuns = [];
   private readonly released: SeqRangeSet;
   private readonly retained = new RetainedJson();
@@ -98,7 +97,7 @@ export class Spool {
     this.released = recovery.released;
     this.nextSeqValue = recovery.nextSeq;
     this.durableSeqValue = recovery.nextSeq;
-    this.baseSeq = recovery.nextSeq;
+    this.unwritten = new UnwrittenEvents(recovery.nextSeq);
     this.health = new WriteHealth(options.directory, options.syncEvery);
     this.timer = setInterval(() => this.tick(), options.syncEvery);
     this.timer.unref();
@@ -138,7 +137,7 @@ export class Spool {
    * event is not kept.
    */
   append(event: ExportableEvent): number {
-    if (!this.closed) this.events.push(event);
+    if (!this.closed) this.unwritten.push(event);
     return this.nextSeqValue++;
   }
 
@@ -146,14 +145,16 @@ export class Spool {
    * Records that a batch of these events (seqs ascending) is about to be
    * handed to an exporter under `id`, its first attempt. A later `formed`
    * naming the same events replaces it (a 413's halves). The record must be
-   * durable before the batch leaves: await `commit()` between this and the
-   * export, or a crash could replay the batch under a new id.
+   * durable before the batch leaves, or a crash could replay the batch under
+   * a new id: the promise resolves once a commit has written it (the next
+   * `commit()` does, or the timer's), or has failed to, as `commit()` does.
    */
-  formed(id: string, seqs: readonly number[]): void {
+  formed(id: string, seqs: readonly number[]): Promise<void> {
     if (typeof id !== 'string' || id.length === 0 || Buffer.byteLength(id) > 0xffff) {
       throw new TypeError('Spool.formed needs a batch id of 1 to 65535 bytes');
     }
-    if (!this.closed && seqs.length > 0) this.pendingFormed.push({ id, runs: runsOf(seqs) });
+    if (this.closed || seqs.length === 0) return Promise.resolve();
+    return this.pendingFormed.add({ id, runs: runsOf(seqs) });
   }
 
   /** Marks events done, delivered or dropped for any reason: they are not replayed, and their segments can go. */
@@ -225,7 +226,8 @@ export class Spool {
     this.health.skipBackoff();
     await this.commit();
     this.closed = true;
-    this.events = [];
+    this.pendingFormed.settleAll();
+    this.unwritten.clear();
     await this.log.close();
     this.mark.close();
     this.lock.release();
@@ -236,53 +238,59 @@ export class Spool {
   }
 
   private hasWork(): boolean {
-    return this.nextSeqValue > this.baseSeq || this.pendingReleases.length > 0 || this.pendingFormed.length > 0;
+    return this.nextSeqValue > this.unwritten.baseSeq || this.pendingReleases.length > 0 || this.pendingFormed.length > 0;
   }
 
+  /**
+   * Writes what came before it in steps of at most COMMIT_EVENTS events, each
+   * synced: a batch's record is on disk after the step that holds its events,
+   * not after the whole backlog behind it is encoded.
+   */
   private async runCommit(): Promise<void> {
-    if (!this.hasWork() || !this.health.mayTry()) return;
-    const fromSeq = this.baseSeq;
-    const toSeq = this.nextSeqValue;
+    const target = this.nextSeqValue;
+    do {
+      if (!this.hasWork() || !this.health.mayTry()) return;
+      if (!(await this.commitStep(Math.min(target, this.unwritten.baseSeq + COMMIT_EVENTS)))) return;
+    } while (this.unwritten.baseSeq < target);
+  }
+
+  /** One synced step: events up to `toSeq`, the records whose events it covers, every release. */
+  private async commitStep(toSeq: number): Promise<boolean> {
+    const fromSeq = this.unwritten.baseSeq;
     const releases = this.pendingReleases;
     this.pendingReleases = [];
     this.released.addRuns(releases);
+    const taken = this.pendingFormed.take(toSeq);
     // A batch whose events are all released needs no record any more.
-    const formed = this.pendingFormed.filter((op) => !this.released.hasAll(op.runs));
-    this.pendingFormed = [];
+    const formed = taken.filter((record) => !this.released.hasAll(record.op.runs));
     spoolLog.debug(`commit begins: seqs ${fromSeq} to ${toSeq}`);
+    let ok = true;
     try {
-      const eventAt = (seq: number): ExportableEvent => this.events[this.head + seq - this.baseSeq]!;
-      const source = { eventAt, fromSeq, toSeq, formed, releases, released: this.released };
+      const eventAt = (seq: number): ExportableEvent => this.unwritten.at(seq);
+      const source = { eventAt, fromSeq, toSeq, formed: formed.map((record) => record.op), releases, released: this.released };
       const { chunks, byteLength, groups } = await encodeCommit(source, this.retainEncoded);
       await this.log.append(chunks, byteLength, fromSeq);
       this.retained.add(groups);
-      this.dropWrittenBelow(toSeq);
+      this.unwritten.dropBelow(toSeq);
       this.durableSeqValue = toSeq;
       this.mark.write(toSeq);
       this.health.succeeded();
       spoolLog.debug(`committed ${toSeq - fromSeq} event(s); durable below seq ${toSeq}`);
     } catch (error) {
+      ok = false;
       this.pendingReleases = releases.concat(this.pendingReleases);
-      this.pendingFormed = formed.concat(this.pendingFormed);
+      this.pendingFormed.putBack(formed.map((record) => ({ op: record.op, settle: () => undefined })));
       this.health.failed(error);
       // Released events need no record of their own: stop holding them while the disk is out.
-      let seq = this.baseSeq;
+      let seq = this.unwritten.baseSeq;
       while (seq < this.nextSeqValue && this.released.has(seq)) seq++;
-      this.dropWrittenBelow(seq);
+      this.unwritten.dropBelow(seq);
     }
+    for (const record of taken) record.settle();
     this.retained.prune(this.released);
     await this.log.deleteReleased(this.released.low);
     this.checkOverflow();
-  }
-
-  /** Forgets events below `seq`: written, or released before they were. */
-  private dropWrittenBelow(seq: number): void {
-    this.head += seq - this.baseSeq;
-    this.baseSeq = seq;
-    if (this.head >= COMPACT_AFTER && this.head * 2 >= this.events.length) {
-      this.events = this.events.slice(this.head);
-      this.head = 0;
-    }
+    return ok;
   }
 
   private checkOverflow(): void {

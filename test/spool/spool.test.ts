@@ -279,6 +279,25 @@ describe('Spool: append, commit, replay, release', function () {
     assert.equal(spool.durableSeq, 3);
   });
 
+  it('a large backlog is committed in synced steps: a batch record is on disk after the step holding its events', async () => {
+    const directory = tempDir(made);
+    const spool = openSpool({ directory, syncEvery: 3_600_000 });
+    for (let i = 0; i < 20_000; i++) spool.append(event(i));
+    const recorded = spool.formed('first-batch', Array.from({ length: 100 }, (_, i) => i));
+    const committed = spool.commit();
+    let whole = false;
+    void committed.then(() => (whole = true));
+    await recorded;
+    assert.equal(whole, false, 'the record did not wait for the whole backlog');
+    assert.ok(spool.durableSeq >= 100 && spool.durableSeq < 20_000, `durable below ${spool.durableSeq}`);
+    await committed;
+    assert.equal(spool.durableSeq, 20_000);
+    const again = await restart(spool, directory);
+    assert.deepEqual(again.recovered[0]!.id, 'first-batch');
+    assert.equal(again.recovered[0]!.seqs.length, 100);
+    assert.equal(again.recoveredAccepted, 20_000);
+  });
+
   it('close() commits what is left and releases the lock; the spool ignores calls after it', async () => {
     const directory = tempDir(made);
     const spool = openSpool({ directory });
