@@ -1,10 +1,18 @@
+/** Slots per chunk: a power of two, so a place splits into chunk and slot with a shift and a mask. */
+const CHUNK_BITS = 12;
+const CHUNK = 1 << CHUNK_BITS;
+const SLOT = CHUNK - 1;
+
 /**
- * A FIFO of pending events with O(1) push and shift (a growable ring buffer),
- * numbering each event by its place in `add()` order so a flush can stop at
- * the events that were there when it began.
+ * A FIFO of pending events with O(1) push and shift, numbering each event by
+ * its place in `add()` order so a flush can stop at the events that were
+ * there when it began. It grows by fixed chunks, never by copying: a ring
+ * buffer that doubles copies every entry at once, a pause of milliseconds
+ * inside one `add()` once the queue holds a few hundred thousand events.
  */
 export class EventQueue<T> {
-  private items: Array<T | undefined> = new Array(16);
+  private chunks: Array<Array<T | undefined>> = [];
+  /** Place of the oldest event in `chunks[0]`. */
   private head = 0;
   private size = 0;
   /** Sequence number of the oldest event still queued. */
@@ -20,28 +28,36 @@ export class EventQueue<T> {
   }
 
   push(item: T): void {
-    if (this.size === this.items.length) this.grow();
-    this.items[(this.head + this.size) & (this.items.length - 1)] = item;
+    const place = this.head + this.size;
+    const chunk = place >>> CHUNK_BITS;
+    if (chunk === this.chunks.length) this.chunks.push(new Array<T | undefined>(CHUNK));
+    this.chunks[chunk]![place & SLOT] = item;
     this.size++;
   }
 
   /** The oldest event, left in place. */
   peek(): T | undefined {
-    return this.size === 0 ? undefined : this.items[this.head];
+    return this.at(0);
   }
 
   /** The event `index` places from the oldest, left in place. */
   at(index: number): T | undefined {
-    return index < 0 || index >= this.size ? undefined : this.items[(this.head + index) & (this.items.length - 1)];
+    if (index < 0 || index >= this.size) return undefined;
+    const place = this.head + index;
+    return this.chunks[place >>> CHUNK_BITS]![place & SLOT];
   }
 
   shift(): T | undefined {
     if (this.size === 0) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.head = (this.head + 1) & (this.items.length - 1);
+    const first = this.chunks[0]!;
+    const item = first[this.head];
+    first[this.head] = undefined;
     this.size--;
     this.headSeq++;
+    if (++this.head === CHUNK) {
+      this.chunks.shift();
+      this.head = 0;
+    }
     return item;
   }
 
@@ -55,15 +71,8 @@ export class EventQueue<T> {
 
   clear(): void {
     this.headSeq += this.size;
-    this.items = new Array(16);
+    this.chunks = [];
     this.head = 0;
     this.size = 0;
-  }
-
-  private grow(): void {
-    const bigger = new Array<T | undefined>(this.items.length * 2);
-    for (let i = 0; i < this.size; i++) bigger[i] = this.items[(this.head + i) & (this.items.length - 1)];
-    this.items = bigger;
-    this.head = 0;
   }
 }
