@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import * as configcat from '@configcat/sdk/node';
 import { GrowthBookClient } from '@growthbook/growthbook';
 import { basicLogger, init, integrations } from '@launchdarkly/node-server-sdk';
@@ -7,7 +6,6 @@ import { EventHook } from '@openfeature/open-telemetry-hooks';
 import { OpenFeature, type InMemoryFlagConfiguration } from '@openfeature/server-sdk';
 import { logs } from '@opentelemetry/api-logs';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { InMemStorageProvider, Unleash } from 'unleash-client';
 import { trackConfigCatEvaluations } from '../../adapters/configcat/index.js';
 import { growthBookCallbacks } from '../../adapters/growthbook/index.js';
 import { LaunchDarklyEventHook } from '../../adapters/launchdarkly/index.js';
@@ -18,6 +16,7 @@ import type { ExportableEvent, FeatureEvent } from '../../src/index.js';
 import { isPlainFeatureEvent } from '../../src/plain-feature-event.js';
 import { serializeEvent } from '../../src/serialize.js';
 import { MetadataInMemoryProvider, resetOpenFeature } from './support/flags.js';
+import { offlineUnleash } from '../support/offline-unleash.js';
 
 // Every adapter builds its feature events in GO Feature Flag's field order, with
 // version present and metadata keys inserted sorted: the encoder's fast path
@@ -152,23 +151,12 @@ describe('adapter events take the encoder fast path with the same bytes', () => 
 
   it('trackUnleashImpressions (values are always the toggle’s enabled)', async () => {
     const always = [{ name: 'default', parameters: {}, constraints: [] }];
-    const unleash = new Unleash({
-      appName: 'plain-events-test',
-      url: 'http://127.0.0.1:1/api/', // never called: refreshInterval 0 disables fetching
-      refreshInterval: 0,
-      disableMetrics: true,
-      storageProvider: new InMemStorageProvider(),
-      skipInstanceCountWarning: true,
-      bootstrap: {
-        data: [
-          { name: 'new-checkout', enabled: true, impressionData: true, strategies: always },
-          { name: 'banner-color', enabled: true, impressionData: true, strategies: always, variants: [{ name: 'blue', weight: 1000, stickiness: 'default' }] },
-          { name: 'old-feature', enabled: false, impressionData: true, strategies: always },
-        ],
-      },
-    });
+    const unleash = await offlineUnleash('plain-events-test', [
+      { name: 'new-checkout', enabled: true, impressionData: true, strategies: always },
+      { name: 'banner-color', enabled: true, impressionData: true, strategies: always, variants: [{ name: 'blue', weight: 1000, stickiness: 'default' }] },
+      { name: 'old-feature', enabled: false, impressionData: true, strategies: always },
+    ]);
     try {
-      await once(unleash, 'ready');
       const sink = new FeatureSink();
       trackUnleashImpressions(unleash, sink, { metadata: METADATA });
       assert.equal(unleash.isEnabled('new-checkout', { userId: 'user-1' }), true);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { InMemStorageProvider, PayloadType, Unleash } from 'unleash-client';
+import { PayloadType, type Unleash } from 'unleash-client';
 import { trackUnleashImpressions } from '../../adapters/unleash/index.js';
 import type { FeatureEvent } from '../../src/index.js';
+import { offlineUnleash } from '../support/offline-unleash.js';
 import { startPipeline, type Pipeline } from './support/pipeline.js';
 
 const always = [{ name: 'default', parameters: {}, constraints: [] }];
@@ -23,28 +23,13 @@ const TOGGLES = [
   { name: 'quiet', enabled: true, impressionData: false, strategies: always },
 ];
 
-/** The real client, offline: bootstrapped from memory, no polling, no metrics, nothing written to disk. */
-async function offlineUnleash(): Promise<Unleash> {
-  const unleash = new Unleash({
-    appName: 'adapter-test',
-    url: 'http://127.0.0.1:1/api/', // never called: refreshInterval 0 disables fetching
-    refreshInterval: 0,
-    disableMetrics: true,
-    storageProvider: new InMemStorageProvider(),
-    skipInstanceCountWarning: true,
-    bootstrap: { data: TOGGLES },
-  });
-  await once(unleash, 'ready');
-  return unleash;
-}
-
 describe('trackUnleashImpressions with the real Unleash client (offline)', () => {
   let pipeline: Pipeline;
   let unleash: Unleash;
 
   beforeEach(async () => {
     pipeline = await startPipeline();
-    unleash = await offlineUnleash();
+    unleash = await offlineUnleash('adapter-test', TOGGLES);
   });
   afterEach(async () => {
     unleash.destroy();
