@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { constants as zlibConstants, crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import sinon from 'sinon';
 import type { BatchInfo, WebhookPayload } from '../../src/payload.js';
 import { inflateNodeGzip } from '../../src/receiver-body.js';
@@ -8,30 +8,13 @@ import type { ReceiverOptions } from '../../src/receiver-options.js';
 import { inflateWebGzip } from '../../src/fetch-body.js';
 import { createFetchReceiver } from '../../src/fetch-receiver.js';
 import { createReceiver } from '../../src/receiver.js';
+import { gzipBomb } from '../support/gzip-bomb.js';
 import { TARGETS, type Target } from '../support/receiver-targets.js';
 import { BODY, githubHeaders, nowSeconds, standardHeaders } from '../support/webhook-signing.js';
 
 const NEW = 'whsec_' + Buffer.from('the new key').toString('base64');
 const OLD = 'whsec_' + Buffer.from('the old key').toString('base64');
 const JSON_TYPE = { 'content-type': 'application/json' };
-
-/** A gzip bomb: 1 GiB of zeros as 1,024 concatenated gzip members of 1 MiB each (about 1 MB on the wire). */
-/**
- * A 1 GiB gzip bomb in one gzip member (about 1 MiB): 1,024 byte-aligned deflate blocks of 1 MiB
- * of zeros, then the final block and the trailer. One member, because the Compression Streams
- * standard (Node 24's DecompressionStream) refuses data after the first member.
- */
-function gzipBomb(): Buffer {
-  const zeros = Buffer.alloc(1024 * 1024);
-  const block = deflateRawSync(zeros, { level: 9, finishFlush: zlibConstants.Z_FULL_FLUSH });
-  let crc = 0;
-  for (let i = 0; i < 1024; i++) crc = crc32(zeros, crc);
-  const trailer = Buffer.alloc(8);
-  trailer.writeUInt32LE(crc >>> 0, 0);
-  trailer.writeUInt32LE(0, 4); // ISIZE: 1 GiB modulo 2^32
-  const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
-  return Buffer.concat([header, ...Array.from({ length: 1024 }, () => block), deflateRawSync(Buffer.alloc(0)), trailer]);
-}
 
 for (const [label, start] of TARGETS) {
   describe(`${label}: SPEC §9 checks and answers`, () => {
