@@ -83,7 +83,7 @@ export function encodeSlice(encoder: EventEncoder, events: readonly unknown[], f
     problem ??= encoder.problem;
   };
   const flushRun = (from: number, to: number): void => {
-    if (to - from > 1) {
+    if (to > from) {
       const run = events.slice(from, to);
       let text: string | undefined;
       try {
