@@ -200,7 +200,8 @@ export class BatchProcessor {
       const batch = next instanceof Promise ? await next : next;
       if (batch === undefined) return;
       const sent = this.send(batch, kind);
-      this.formAhead();
+      // On a later turn: formed now, the next batch would delay this one's request by a slice.
+      setImmediate(() => this.formAhead());
       if (!(await sent)) return;
     }
   }

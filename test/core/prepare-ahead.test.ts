@@ -20,8 +20,14 @@ class PreparingExporter extends FakeExporter {
   }
 }
 
-/** One turn of the event loop: prepare() runs on a setImmediate after the export started. */
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** One turn of the event loop. */
+const oneTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** The next batch is formed on the turn after an export started (its request goes first), and prepared on the turn after. */
+const nextTurn = async (): Promise<void> => {
+  await oneTurn();
+  await oneTurn();
+};
 
 function addAll(processor: BatchProcessor, events: ExportableEvent[]): void {
   for (const event of events) processor.add(event);
@@ -73,6 +79,31 @@ describe('BatchProcessor: the next batch is formed and encoded while one is in f
     await processor.forceFlush();
     assert.equal(exporter.maxConcurrent, 1);
     assert.equal(processor.stats().delivered, 10);
+  });
+
+  it("forms the next batch after the export's own promise work, so that batch's request goes out first", async () => {
+    const order: string[] = [];
+    // An HTTP client starts its request a few promise steps into export(), as axios does.
+    class RequestingExporter extends PreparingExporter {
+      override export(...args: Parameters<FakeExporter['export']>): void {
+        super.export(...args);
+        void Promise.resolve()
+          .then(() => undefined)
+          .then(() => order.push(`request ${args[0][0]!.userKey}`));
+      }
+    }
+    const exporter = new RequestingExporter();
+    const processor = make(exporter, { maxEventInMemory: 10, maxBatchSize: 5, maxBufferedEvents: 100 });
+    const events = features(1, 10);
+    const sixth = events[5]!;
+    const variation = sixth.variation;
+    Object.defineProperty(sixth, 'variation', { enumerable: true, get: () => (order.push('encode u6'), variation) });
+    addAll(processor, events);
+    await exporter.whenCalls(1);
+    await nextTurn();
+    assert.deepEqual(keysOf(exporter.prepared[0]!), ['u6', 'u7', 'u8', 'u9', 'u10']);
+    assert.equal(order[0], 'request u1', `the first request went out before the next batch was encoded: ${order.join(', ')}`);
+    assert.ok(order.includes('encode u6'));
   });
 
   it('forms a full batch of events added during the flight for the next pass; forceFlush still ends', async () => {
