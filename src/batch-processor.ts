@@ -11,6 +11,7 @@ import { checkExporter, resolveProcessorOptions, type BatchProcessorOptions, typ
 import { PendingBatches } from './processor/pending-batches.js';
 import { ProcessHold } from './processor/process-hold.js';
 import { SelfMetrics, exportErrorType } from './self-metrics.js';
+import { nextSlice } from './slice-turns.js';
 import { Spool } from './spool/spool.js';
 import { formAheadSpooled, spoolFormed } from './processor/spool-ahead.js';
 
@@ -200,8 +201,8 @@ export class BatchProcessor {
       const batch = next instanceof Promise ? await next : next;
       if (batch === undefined) return;
       const sent = this.send(batch, kind);
-      // On a later turn: formed now, the next batch would delay this one's request by a slice.
-      setImmediate(() => this.formAhead());
+      // On a later turn, as a slice of its own: formed now, it would delay this batch's request.
+      void nextSlice().then(() => this.formAhead());
       if (!(await sent)) return;
     }
   }
