@@ -83,6 +83,7 @@ function scenarios(receiverUrl) {
     { id: 'shutdown-hanging', file: 'shutdown.mjs', config: () => ({ mode: 'hanging', exportTimeout: sizes.exportTimeout, secret: SECRET }) },
     { id: 'loop-ours', file: 'event-loop.mjs', config: () => ({ mode: 'ours', url: `${receiverUrl}/loop-ours`, secret: SECRET, flush: sizes.flush, rounds: 3 }) },
     { id: 'loop-otel', file: 'event-loop.mjs', config: () => ({ mode: 'otel', url: `${receiverUrl}/loop-otel`, flush: sizes.flush, rounds: 3 }) },
+    { id: 'loop-floor', file: 'event-loop.mjs', config: () => ({ mode: 'floor', flush: sizes.flush, rounds: 3 }) },
     ...[20, 5_000, 50_000].map((flags) => ({
       id: `ser-${flags}`, file: 'serializer.mjs', config: () => ({ flags, events: sizes.serializerEvents, repeats: 5 }),
     })),

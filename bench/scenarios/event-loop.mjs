@@ -2,7 +2,8 @@
 // own work waits behind a flush. GO Feature Flag's defaults (a flush at 100,000
 // events), ~200-byte events, a secret, the receiver in another process.
 // mode 'ours': BatchProcessor + WebhookExporter; mode 'otel': the same records
-// through OpenTelemetry's BatchLogRecordProcessor + OTLP/HTTP JSON.
+// through OpenTelemetry's BatchLogRecordProcessor + OTLP/HTTP JSON; mode 'floor':
+// the same events only encoded, in 1 ms slices (see floor()).
 import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { config, loadCore, runScenario, yieldToLoop } from '../child.mjs';
 import { makeEvents, otelAttributes } from '../events.mjs';
@@ -35,6 +36,26 @@ async function otel() {
     flush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
   };
+}
+
+/**
+ * The floor any encoding pipeline stands on: the same events held, then
+ * JSON.stringify + Buffer.from of them in slices of at most 1 ms, no HTTP.
+ * Its longest delay is mostly the GC of the host's young events, which every
+ * pipeline's first allocations in the flush pay for.
+ */
+async function floor() {
+  let held = [];
+  const encode = async () => {
+    const events = held;
+    held = [];
+    for (let i = 0; i < events.length; ) {
+      const until = performance.now() + 1;
+      for (; i < events.length && performance.now() < until; i += 128) Buffer.from(JSON.stringify(events.slice(i, i + 128)));
+      await yieldToLoop();
+    }
+  };
+  return { add: (event) => held.push(event), flush: encode, shutdown: async () => {} };
 }
 
 /**
@@ -85,7 +106,7 @@ function delaySampler() {
 
 runScenario(async () => {
   config.flush ??= FLUSH;
-  const pipeline = config.mode === 'otel' ? await otel() : await ours();
+  const pipeline = config.mode === 'otel' ? await otel() : config.mode === 'floor' ? await floor() : await ours();
   const delays = monitorEventLoopDelay({ resolution: 1 });
   const sampler = delaySampler();
   let maxMs = 0;

@@ -24,6 +24,7 @@ const ROW_IDS = [
   'add.ns', 'add_spool.ns', 'of_eval_nohook.ns', 'of_eval_noop.ns', 'of_eval_hook.ns', 'hook.ns',
   'loop_ours.max', 'loop_ours.p99', 'loop_ours.outside_gc', 'loop_ours.gc_max',
   'loop_otel.max', 'loop_otel.p99', 'loop_otel.outside_gc', 'loop_otel.gc_max',
+  'loop_floor.max', 'loop_floor.gc_max',
   ...[20, 5_000, 50_000].flatMap((flags) => [`ser_${flags}.ours`, `ser_${flags}.plain`, `ratio.ser_${flags}`]),
   ...['launchdarkly', 'unleash', 'growthbook', 'configcat'].flatMap((sdk) => [`${sdk}_eval.ns`, `${sdk}_eval_noop.ns`, `${sdk}_eval_adapter.ns`, `${sdk}_adapter.ns`]),
   'heap.bytes', 'heap.json_bytes', 'ratio.heap_json', 'rss.peak', 'rss.growth', 'heap.retained_growth', 'overflow.exact',
