@@ -1,3 +1,4 @@
+import timers from 'node:timers/promises';
 /** In-call retry policy of the WebhookExporter (SPEC §5). */
 
 /** First in-call retry wait; doubles each attempt. */
@@ -32,18 +33,13 @@ export function retryDelay(attempt: number, random: () => number = Math.random):
  * Waits `ms` on an unref'd timer. Resolves true when the wait ran out, false
  * at once when `signal` aborts: a wait never outlasts its export's deadline.
  */
-export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    timer.unref();
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+export async function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  try {
+    // Looked up at call time on the module object, so fake clocks (which patch it) drive it too.
+    await timers.setTimeout(ms, undefined, { ref: false, ...(signal && { signal }) });
+    return true;
+  } catch (error) {
+    if (signal?.aborted) return false;
+    throw error;
+  }
 }

@@ -50,6 +50,22 @@ describe('process lifetime (SPEC §4 rules 1 and 9)', function () {
     assert.ok(exit.ms < 5_000, `exited after ${exit.ms} ms`);
   });
 
+  it("an exporter's retry wait never keeps a program alive: it exits during the wait, before a second attempt", async () => {
+    let requests = 0;
+    const server = await startServer((req, res) => {
+      requests++;
+      req.resume();
+      res.writeHead(503, { 'Retry-After': '5' }).end();
+    });
+    servers.push(server);
+    const exit = await run(fixture('retry-wait-exit.mts'), [`${server.url}/hook`], 15_000);
+    assert.equal(exit.signal, null, `killed after ${exit.ms} ms: the retry wait kept the process alive\n${exit.stdout}${exit.stderr}`);
+    assert.equal(exit.code, 0, exit.stderr);
+    assert.match(exit.stdout, /waiting to retry/, 'the first attempt was answered 503 and a retry wait began');
+    assert.equal(requests, 1, 'a ref\'d wait would have held the process for 5 s and tried again');
+    assert.doesNotMatch(exit.stdout, /export ended/);
+  });
+
   it('`await processor.shutdown()` as the last line finishes delivery, through a Retry-After wait, before exiting', async () => {
     const bodies: Buffer[] = [];
     const server = await startServer((req, res) => {
