@@ -50,7 +50,6 @@ export class BatchProcessor {
   /** A size trigger came while a flush ran: look again when it ends. */
   private sizeRerun = false;
   /** Where the running flush stops taking events (it never chases new ones). */
-  private flushUntilSeq = 0;
   private queuedForce: Promise<void> | undefined;
   private readonly hold = new ProcessHold();
   private outageAlerted = false;
@@ -193,11 +192,9 @@ export class BatchProcessor {
   /** Sends every pending batch in order, stopping at the first failure (rule 3). */
   private async runFlush(kind: FlushKind): Promise<void> {
     // Events added while this flush runs wait for the next one, so a flush always ends.
-    const untilSeq = this.pending.tailSeq;
-    this.flushUntilSeq = untilSeq;
-    this.pending.startPass();
+    this.pending.startPass(this.pending.tailSeq);
     while (!this.stopController.signal.aborted) {
-      const next = this.pending.next(untilSeq);
+      const next = this.pending.next();
       const batch = next instanceof Promise ? await next : next;
       if (batch === undefined) return;
       const sent = this.send(batch, kind);
@@ -217,8 +214,8 @@ export class BatchProcessor {
     if (this.schedule.failing || this.stopping) return;
     const ahead =
       this.spool === undefined
-        ? this.pending.formAhead(this.flushUntilSeq)
-        : formAheadSpooled(this.pending, this.spool, this.flushUntilSeq, () => this.stopping);
+        ? this.pending.formAhead()
+        : formAheadSpooled(this.pending, this.spool, () => this.stopping);
     if (ahead === undefined || typeof this.exporter.prepare !== 'function') return;
     if (ahead instanceof Promise) void ahead.then((batch) => batch && this.prepareSoon(batch));
     else this.prepareSoon(ahead);

@@ -30,6 +30,12 @@ export class PendingBatches {
   /** Events of the batch being exported. */
   inFlight = 0;
   private forming: Promise<Batch | undefined> | undefined;
+  /**
+   * The running flush covers the events added before this queue seq. Read at
+   * each formation, never passed in: a formation ahead that began in one pass
+   * and goes on into the next must judge "beyond" by the pass it is in now.
+   */
+  private passUntil = 0;
   private overflowWarned = false;
   /** Spool seq of the queue's seq 0: every event added is appended to the spool in the same order. */
   private readonly seqBase: number;
@@ -60,11 +66,11 @@ export class PendingBatches {
   }
 
   /** The next batch to send, formed now if none waits; undefined when this flush has nothing more. */
-  next(untilSeq: number): Batch | undefined | Promise<Batch | undefined> {
-    if (this.formed.length === 0) this.form(untilSeq, false);
+  next(): Batch | undefined | Promise<Batch | undefined> {
+    if (this.formed.length === 0) this.form(this.passUntil, false);
     const head = this.formed[0];
     if (head === undefined) return undefined;
-    if (head.filling) return this.forming!.then(() => this.next(untilSeq));
+    if (head.filling) return this.forming!.then(() => this.next());
     if (head.forNextPass) return undefined;
     this.formed.shift();
     this.formedCount -= head.length;
@@ -77,13 +83,13 @@ export class PendingBatches {
    * only a full batch is worth forming. Gives the batch waiting `depth`-th, once formed
    * (one formation at a time: undefined while an earlier one is still filling).
    */
-  formAhead(untilSeq: number, depth = 1): Batch | undefined | Promise<Batch | undefined> {
+  formAhead(depth = 1): Batch | undefined | Promise<Batch | undefined> {
     const waiting = this.formed[depth - 1];
     if (waiting !== undefined) return waiting.filling ? this.forming : waiting;
     if (this.forming !== undefined) return undefined;
-    const beyond = this.queue.headSeq >= untilSeq;
+    const beyond = this.queue.headSeq >= this.passUntil;
     if (beyond && this.queue.length < this.limits.maxBatchSize) return undefined;
-    return this.form(beyond ? Infinity : untilSeq, beyond);
+    return this.form(beyond ? Infinity : this.passUntil, beyond);
   }
 
   /** Whether `batch` is still the first in line (nothing came back before it). */
@@ -91,8 +97,9 @@ export class PendingBatches {
     return this.formed[0] === batch;
   }
 
-  /** A new flush covers every batch formed so far. */
-  startPass(): void {
+  /** A new flush covers every batch formed so far and every event added before `untilSeq`. */
+  startPass(untilSeq: number): void {
+    this.passUntil = untilSeq;
     for (const batch of this.formed) batch.forNextPass = false;
   }
 

@@ -23,12 +23,11 @@ export function spoolFormed(spool: Spool, batch: Batch): void {
 export async function formAheadSpooled(
   pending: PendingBatches,
   spool: Spool,
-  untilSeq: number,
   stopped: () => boolean,
 ): Promise<Batch | undefined> {
   const batches: Batch[] = [];
   for (let depth = 1; depth <= BATCHES_PER_COMMIT && !stopped(); depth++) {
-    const next = pending.formAhead(untilSeq, depth);
+    const next = pending.formAhead(depth);
     const batch = next instanceof Promise ? await next : next;
     if (batch === undefined || batches.includes(batch)) break;
     batches.push(batch);

@@ -88,6 +88,48 @@ describe('Spool and batch formation (SPEC §10)', () => {
     await spool.close();
   });
 
+  it('forceFlush sends every event added before it, though batches were still being formed ahead when it began', async () => {
+    /** An event that takes 2 ms to encode: a formation of two goes on in slices, across turns. */
+    const slow = (i: number): FeatureEvent => {
+      const e = event(i);
+      Object.defineProperty(e, 'variation', {
+        enumerable: true,
+        get: () => {
+          const until = performance.now() + 2;
+          while (performance.now() < until);
+          return 'on';
+        },
+      });
+      return e;
+    };
+    let answerAtOnce = false;
+    const exporter = new FakeExporter(() => (answerAtOnce ? OK : undefined));
+    const processor = new BatchProcessor(exporter, {
+      flushInterval: 3_600_000,
+      maxEventInMemory: 2,
+      maxBatchSize: 2,
+      maxBufferedEvents: 100,
+      spool: { directory: tempDir(made), syncEvery: 3_600_000 },
+    });
+    processor.add(slow(0));
+    processor.add(slow(1));
+    await exporter.whenCalls(1);
+    // Added while the first batch is in flight: formed ahead, several at once, for the next pass.
+    for (let i = 2; i < 12; i++) processor.add(slow(i));
+    await new Promise((resolve) => setImmediate(resolve));
+    const flushed = processor.forceFlush();
+    answerAtOnce = true;
+    exporter.calls[0]!.respond(OK);
+    await flushed;
+    assert.deepEqual(
+      { delivered: processor.stats().delivered, pending: processor.stats().pending },
+      { delivered: 12, pending: 0 },
+      `forceFlush ended with events it covers still pending; batches sent: ${JSON.stringify(exporter.batches())}`,
+    );
+    assertAccounting(processor);
+    await processor.shutdown();
+  });
+
   it('batches formed ahead have their ids on disk before each is exported, several put on record by one commit', async () => {
     const directory = tempDir(made);
     /** The ids on record in the files when each export began. */
