@@ -8,8 +8,9 @@ import type { PendingBatches } from './pending-batches.js';
  * per commit would make the pipeline wait on the disk once per batch, so
  * several are formed and put on record together, while the batch in flight
  * is on the wire; each waits only for the commit step that writes its record.
+ * Eight ahead give that step time to end before the first of them is due.
  */
-const BATCHES_PER_COMMIT = 4;
+const BATCHES_PER_COMMIT = 8;
 
 /** Puts a batch's id on record in the next commit, unless it is already. */
 export function spoolFormed(spool: Spool, batch: Batch): void {

@@ -30,6 +30,12 @@ export class FormedRecords {
     return this.waiting.splice(0, count);
   }
 
+  /** Whether the first record waiting names only events with seqs below `seq` (written already). */
+  firstBelow(seq: number): boolean {
+    const first = this.waiting[0];
+    return first !== undefined && first.op.runs.at(-1)! <= seq;
+  }
+
   /** Records a failed commit could not write: first in line for the next one. */
   putBack(records: readonly WaitingRecord[]): void {
     this.waiting = [...records, ...this.waiting];

@@ -10,28 +10,17 @@ import { RetainedJson } from './retained-json.js';
 import { UnwrittenEvents } from './unwritten-events.js';
 import type { SegmentLog } from './segment-log.js';
 import { SeqRangeSet, pushRun, runsOf, type SeqRuns } from './seq-runs.js';
-import { WriteHealth, type SpoolWriteError } from './write-health.js';
+import { WriteHealth } from './write-health.js';
+import type { SpoolStats } from './spool-stats.js';
 import { resolveSpoolOptions, type ResolvedSpoolOptions, type SpoolOptions } from './spool-options.js';
 
 export type { RecoveredBatch } from './recovery.js';
 export type { SpoolOptions } from './spool-options.js';
 export type { SpoolWriteError } from './write-health.js';
-
-/** A spool's own counters, for diagnostics. */
-export interface SpoolStats {
-  /** Segment files on disk. */
-  segments: number;
-  /** Their bytes: what `maxBytes` caps. */
-  diskBytes: number;
-  /** Events appended and not yet released that are not on disk yet: the commit window, or more while writes fail. */
-  unpersisted: number;
-  /** Group commits that could not be written (a full disk, an I/O error). */
-  failedCommits: number;
-  lastError?: SpoolWriteError;
-}
+export type { SpoolStats } from './spool-stats.js';
 
 /** Events one commit step encodes and syncs at most (about 2 MB of JSON, a few ms of work). */
-const COMMIT_EVENTS = 8192;
+export const COMMIT_EVENTS = 8192;
 
 /**
  * A durable spool (SPEC §10): every event appended is written, in group
@@ -244,13 +233,16 @@ export class Spool {
   /**
    * Writes what came before it in steps of at most COMMIT_EVENTS events, each
    * synced: a batch's record is on disk after the step that holds its events,
-   * not after the whole backlog behind it is encoded.
+   * not after the whole backlog. A record whose events are on disk already
+   * goes in a step of its own, with no events: one sync, not one more step.
    */
   private async runCommit(): Promise<void> {
     const target = this.nextSeqValue;
     do {
       if (!this.hasWork() || !this.health.mayTry()) return;
-      if (!(await this.commitStep(Math.min(target, this.unwritten.baseSeq + COMMIT_EVENTS)))) return;
+      const written = this.unwritten.baseSeq;
+      const toSeq = this.pendingFormed.firstBelow(written) ? written : Math.min(target, written + COMMIT_EVENTS);
+      if (!(await this.commitStep(toSeq))) return;
     } while (this.unwritten.baseSeq < target);
   }
 

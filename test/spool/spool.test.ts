@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import sinon from 'sinon';
-import { Spool } from '../../src/spool/spool.js';
+import { COMMIT_EVENTS, Spool } from '../../src/spool/spool.js';
 import { serializeEvent } from '../../src/serialize.js';
 import type { ExportableEvent } from '../../src/events.js';
 import { storedSeqs, event, removeAll, segmentNames, tempDir } from './support/spool-fixtures.js';
@@ -296,6 +296,25 @@ describe('Spool: append, commit, replay, release', function () {
     assert.deepEqual(again.recovered[0]!.id, 'first-batch');
     assert.equal(again.recovered[0]!.seqs.length, 100);
     assert.equal(again.recoveredAccepted, 20_000);
+  });
+
+  it('a batch record whose events are on disk already waits for the step running, not for one more step of backlog', async () => {
+    const directory = tempDir(made);
+    const spool = openSpool({ directory, syncEvery: 3_600_000 });
+    for (let i = 0; i < 4 * COMMIT_EVENTS; i++) spool.append(event(i));
+    const committed = spool.commit();
+    // By turns of the event loop, until the first step is on disk and the next is under way.
+    while (spool.durableSeq === 0) await new Promise((resolve) => setImmediate(resolve));
+    const before = spool.durableSeq;
+    await spool.formed('ahead', Array.from({ length: 100 }, (_, i) => i));
+    assert.ok(
+      spool.durableSeq <= before + COMMIT_EVENTS,
+      `the record waited for ${(spool.durableSeq - before) / COMMIT_EVENTS} steps of backlog`,
+    );
+    await committed;
+    const again = await restart(spool, directory);
+    assert.equal(again.recovered[0]!.id, 'ahead');
+    assert.equal(again.recovered[0]!.seqs.length, 100);
   });
 
   it('close() commits what is left and releases the lock; the spool ignores calls after it', async () => {
