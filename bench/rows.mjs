@@ -76,8 +76,8 @@ export function buildRows(samples, sizes) {
 
   g = `Event loop: delay while ${sizes.flush.toLocaleString('en')}-event flushes run (GO Feature Flag's defaults, signed)`;
   // The issue's target is "no task of ours over 10 ms": the longest delay less the GC inside it.
-  // The longest delay itself is a V8 scavenge of the host's live young events; the floor row
-  // shows that any pipeline which encodes them during the flush meets the same pause.
+  // The longest delay itself is a V8 scavenge of the host's live young events, set off by the
+  // flush's first allocations when adding allocated nothing: the floor row meets the same pause.
   add(g, 'loop_ours.max', 'Ours, longest event-loop delay (GC included; see the floor)', 'ms', per(samples, 'loop-ours', (r) => r.maxMs));
   add(g, 'loop_ours.p99', 'Ours, p99 event-loop delay', 'ms', per(samples, 'loop-ours', (r) => r.p99Ms));
   add(g, 'loop_ours.outside_gc', 'Ours, longest delay less the GC pauses inside it', 'ms', per(samples, 'loop-ours', (r) => r.outsideGcMs), { op: '<=', value: 10 });

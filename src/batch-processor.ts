@@ -49,7 +49,7 @@ export class BatchProcessor {
   private sizeCheckScheduled = false;
   /** A size trigger came while a flush ran: look again when it ends. */
   private sizeRerun = false;
-  /** Where the running flush stops taking events (it never chases new ones). */
+  /** A forceFlush waiting behind the running flush: later calls share it. */
   private queuedForce: Promise<void> | undefined;
   private readonly hold = new ProcessHold();
   private outageAlerted = false;
@@ -199,7 +199,9 @@ export class BatchProcessor {
       if (batch === undefined) return;
       const sent = this.send(batch, kind);
       // On a later turn, as a slice of its own: formed now, it would delay this batch's request.
-      void nextSlice().then(() => this.formAhead());
+      void nextSlice()
+        .then(() => this.formAhead())
+        .catch((error: unknown) => processorLog.error(`forming the next batch failed: ${(error as Error)?.message}`));
       if (!(await sent)) return;
     }
   }

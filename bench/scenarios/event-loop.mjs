@@ -41,8 +41,9 @@ async function otel() {
 /**
  * The floor any encoding pipeline stands on: the same events held, then
  * JSON.stringify + Buffer.from of them in slices of at most 1 ms, no HTTP.
- * Its longest delay is mostly the GC of the host's young events, which every
- * pipeline's first allocations in the flush pay for.
+ * Its longest delay is mostly the GC of the host's young events, which the
+ * flush's first allocations set off when adding allocated nothing (as with
+ * ours; OpenTelemetry's emit() allocates per record and meets it while adding).
  */
 async function floor() {
   let held = [];

@@ -1,5 +1,5 @@
-import timers from 'node:timers/promises';
 /** In-call retry policy of the WebhookExporter (SPEC §5). */
+import timers from 'node:timers/promises';
 
 /** First in-call retry wait; doubles each attempt. */
 export const RETRY_BASE_MS = 1_000;
