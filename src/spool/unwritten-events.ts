@@ -1,36 +1,35 @@
+import { EventQueue } from '../event-queue.js';
 import type { ExportableEvent } from '../events.js';
 
-/** Spent entries at the head are dropped in one go past this many. */
-const COMPACT_AFTER = 1024;
-
-/** The events appended to a spool and not written yet, by seq from `baseSeq` on. */
+/**
+ * The events appended to a spool and not written yet, by seq from `baseSeq`
+ * on: an EventQueue, so an append (inside `add()`) never copies the backlog.
+ */
 export class UnwrittenEvents {
-  private events: ExportableEvent[] = [];
-  /** `events[head]` has seq `baseSeq`. */
-  private head = 0;
+  private readonly queue = new EventQueue<ExportableEvent>();
 
-  constructor(public baseSeq: number) {}
+  /** `firstSeq`: the seq of the first event pushed. */
+  constructor(private readonly firstSeq: number) {}
+
+  /** Seq of the oldest event not written yet. */
+  get baseSeq(): number {
+    return this.firstSeq + this.queue.headSeq;
+  }
 
   push(event: ExportableEvent): void {
-    this.events.push(event);
+    this.queue.push(event);
   }
 
   at(seq: number): ExportableEvent {
-    return this.events[this.head + seq - this.baseSeq]!;
+    return this.queue.at(seq - this.baseSeq)!;
   }
 
   /** Forgets the events below `seq`: written, or released before they were. */
   dropBelow(seq: number): void {
-    this.head += seq - this.baseSeq;
-    this.baseSeq = seq;
-    if (this.head >= COMPACT_AFTER && this.head * 2 >= this.events.length) {
-      this.events = this.events.slice(this.head);
-      this.head = 0;
-    }
+    for (let n = seq - this.baseSeq; n > 0; n--) this.queue.shift();
   }
 
   clear(): void {
-    this.events = [];
-    this.head = 0;
+    this.queue.clear();
   }
 }
