@@ -29,3 +29,23 @@ export function nextSlice(): Promise<void> {
     if (!scheduled) schedule();
   });
 }
+
+/**
+ * The bytes of `chunks` in order, in pieces of at most `bytesPerTurn` (views,
+ * never copies), with a turn of the event loop after every `bytesPerTurn`:
+ * how a body is hashed and written without holding the loop in one piece.
+ */
+export async function* piecesByTurn(chunks: readonly Uint8Array[], bytesPerTurn: number): AsyncGenerator<Uint8Array> {
+  let sinceTurn = 0;
+  for (const chunk of chunks) {
+    for (let at = 0; at < chunk.length; at += bytesPerTurn) {
+      const piece = at === 0 && chunk.length <= bytesPerTurn ? chunk : chunk.subarray(at, at + bytesPerTurn);
+      yield piece;
+      sinceTurn += piece.length;
+      if (sinceTurn >= bytesPerTurn) {
+        sinceTurn = 0;
+        await nextSlice();
+      }
+    }
+  }
+}

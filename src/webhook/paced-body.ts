@@ -1,4 +1,4 @@
-import { nextSlice } from '../slice-turns.js';
+import { piecesByTurn } from '../slice-turns.js';
 import { Readable } from 'node:stream';
 
 /**
@@ -8,22 +8,7 @@ import { Readable } from 'node:stream';
  */
 export const BYTES_PER_TURN = 256 * 1024;
 
-async function* turnByTurn(chunks: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
-  let sinceTurn = 0;
-  for (const chunk of chunks) {
-    for (let at = 0; at < chunk.length; at += BYTES_PER_TURN) {
-      const piece = at === 0 && chunk.length <= BYTES_PER_TURN ? chunk : chunk.subarray(at, at + BYTES_PER_TURN);
-      yield piece;
-      sinceTurn += piece.length;
-      if (sinceTurn >= BYTES_PER_TURN) {
-        sinceTurn = 0;
-        await nextSlice();
-      }
-    }
-  }
-}
-
 /** A body's chunks as a stream that gives the event loop a turn every BYTES_PER_TURN bytes. */
 export function pacedBody(chunks: readonly Uint8Array[]): Readable {
-  return Readable.from(turnByTurn(chunks), { objectMode: false });
+  return Readable.from(piecesByTurn(chunks, BYTES_PER_TURN), { objectMode: false });
 }

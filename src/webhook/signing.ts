@@ -1,4 +1,4 @@
-import { nextSlice } from '../slice-turns.js';
+import { piecesByTurn } from '../slice-turns.js';
 import { createHmac, type Hmac } from 'node:crypto';
 import { SIGNATURE_HEADER, SIGNATURE_PREFIX } from '../signature.js';
 import { STANDARD_SIGNATURE_HEADER, STANDARD_TIMESTAMP_HEADER, standardSecretKey } from '../standard-webhooks.js';
@@ -17,18 +17,7 @@ export interface SigningInput {
 
 /** Feeds every HMAC the same bytes, chunk by chunk, yielding to the event loop every BYTES_PER_TURN. */
 async function updateAll(hmacs: readonly Hmac[], body: readonly Uint8Array[]): Promise<void> {
-  let sinceTurn = 0;
-  for (const chunk of body) {
-    for (let at = 0; at < chunk.length; at += BYTES_PER_TURN) {
-      const piece = chunk.subarray(at, at + BYTES_PER_TURN);
-      for (const hmac of hmacs) hmac.update(piece);
-      sinceTurn += piece.length;
-      if (sinceTurn >= BYTES_PER_TURN) {
-        sinceTurn = 0;
-        await nextSlice();
-      }
-    }
-  }
+  for await (const piece of piecesByTurn(body, BYTES_PER_TURN)) for (const hmac of hmacs) hmac.update(piece);
 }
 
 /**
